@@ -1,0 +1,76 @@
+"""Understanding a query: strip the question's wrapping, keep what it asks about and its intent.
+
+"什么是MaaS", "MaaS是什么意思", "what is MaaS" and "请问 MaaS 是啥？" all ask about "maas".
+"合成数据有什么用" asks about 合成数据 *and* its use, so the intent is kept as extra search words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.text import fold
+
+_PUNCT_EDGES = re.compile(r"^[\s\W_]+|[\s\W_]+$", re.UNICODE)
+
+# Applied repeatedly until nothing changes; each strips one layer of wrapping.
+_PREFIXES = [
+    r"(请问|请教一下|请教|请|麻烦你?|你好|您好|嗨|hi|hello|hey)",
+    r"(我想|想)(知道|了解|问问?|请教)(一下)?",
+    r"(能不能|能否|可以|可不可以)?(帮我|给我|跟我|为我)?"
+    r"(简单|详细|具体)?(地)?(解释|介绍|说明|讲解|科普|说|讲|聊|谈)(一下|一下子|下)?",
+    r"(你)?(知道|了解)",
+    r"(什么是|什么叫做?|啥是|啥叫|何为|何谓|谁是|如何理解|怎么理解|怎样理解)",
+    r"(what\s+is|what's|whats|what\s+are|what\s+does|who\s+is|who\s+are|tell\s+me\s+about|"
+    r"define|explain|describe|meaning\s+of|definition\s+of|do\s+you\s+know)\b",
+    r"(a|an|the)\b",
+]
+_SUFFIXES = [
+    r"(吗|呢|啊|呀|吧|嘛|哇|哈)",
+    r"(是|指的是|是指|指|到底是|究竟是)(什么|啥|谁|什么东西|什么意思|啥意思|什么含义|什么概念|哪个|哪家)",
+    r"(是个|是一个|是一种|属于)(什么|啥)(东西|概念|技术|公司|产品|模型)?",
+    r"(的|是)?(含义|意思|定义|概念|解释)(是什么|是啥)?",
+    r"(什么意思|啥意思|怎么讲|怎么理解)",
+    r"(是干什么的|是干嘛的|是做什么的|干什么的|做什么的)",
+    r"(mean|means|stand\s+for|stands\s+for|meaning|definition)",
+    r"(一下)",
+]
+# "有什么用" keeps its intent: the answer should be about the use, not only the name.
+_USE_INTENT = re.compile(
+    r"(有什么|有啥|有哪些|能有什么|起什么|有何)(用|用处|用途|作用|好处|价值|意义)|"
+    r"(的|能)?(用途|作用|用处)(是什么|是啥|有哪些|有什么)?|能(用来)?(做|干)(什么|啥)|用来(做|干)(什么|啥)|"
+    r"\b(used\s+for|use\s+of|uses\s+of|usage|good\s+for)\b"
+)
+USE_WORDS = ("用途", "作用")
+
+_PREFIX_RES = [re.compile(rf"^\s*{p}\s*", re.I) for p in _PREFIXES]
+_SUFFIX_RES = [re.compile(rf"\s*{s}\s*$", re.I) for s in _SUFFIXES]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    folded: str  # the whole query, folded
+    core: str  # what it asks about
+    intent_words: tuple[str, ...]  # extra words the answer should cover (any one of them)
+
+
+def _strip_edges(text: str) -> str:
+    return _PUNCT_EDGES.sub("", text)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    folded = fold(text)
+    core = _strip_edges(folded)
+    intent: tuple[str, ...] = ()
+    match = _USE_INTENT.search(core)
+    if match:
+        intent = USE_WORDS
+        core = _strip_edges(core[: match.start()] + " " + core[match.end() :])
+    changed = True
+    while changed and core:
+        changed = False
+        for pattern in (*_PREFIX_RES, *_SUFFIX_RES):
+            stripped = _strip_edges(pattern.sub("", core, count=1))
+            if stripped != core and stripped:
+                core, changed = stripped, True
+    return ParsedQuery(folded=folded, core=core, intent_words=intent)

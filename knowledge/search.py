@@ -1,0 +1,398 @@
+"""Query → a confident answer or none, plus up to three alternatives.
+
+Three signals are fused:
+- names: a glossary term's names, English names, abbreviations and pinyin, and section
+  titles, matched exactly or within a small edit distance (typos);
+- BM25 (bm25s) over jieba tokens of every entry, for topic questions no name covers;
+- coverage: the share of the query's information (IDF-weighted) that an entry contains.
+  A wrong answer is worse than none, so an entry only answers when it covers most of what
+  was asked; partial matches become suggestions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from knowledge.model import Article, Entry, Hit, SearchResult
+from knowledge.paths import default_paths
+from knowledge.query import ParsedQuery, parse_query
+from knowledge.stopwords import STOPWORDS
+from knowledge.text import Segmenter, clean_query, compact, content_tokens, has_han
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_FORMAT = 1
+MAX_ALTERNATIVES = 3
+ACCEPT_COVERAGE = 0.6  # share of the query an entry must cover to answer it
+SUGGEST_COVERAGE = 0.5  # ...to be offered as "did you mean"
+CANDIDATES = 30  # entries scored for coverage, by BM25 rank
+TITLE_ACCEPT = 90  # rapidfuzz ratio of the whole query to a section title
+REBUILD_HINT = "python -m bot build"
+
+
+class KnowledgeFileError(RuntimeError):
+    """The knowledge file is missing or unusable. The message names the path and the fix."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        super().__init__(
+            f"The knowledge file {path} {problem}. Rebuild it with: {REBUILD_HINT} "
+            f"(知识文件不可用，请运行 {REBUILD_HINT} 重新生成)"
+        )
+
+
+@dataclass
+class _Scored:
+    index: int
+    bm25: float = 0.0
+    coverage: float = 0.0
+    name: float = 0.0  # 1.0 exact name, less for a typo or a fuzzy title
+
+
+def allowed_edits(length: int) -> int:
+    """Typos tolerated in a name of this length: none in very short names."""
+    if length < 4:
+        return 0
+    if length <= 6:
+        return 1
+    if length <= 12:
+        return 2
+    return 3
+
+
+class Knowledge:
+    """The loaded knowledge file: entries, their index and the search over them."""
+
+    def __init__(self, data: dict, path: Path | None = None) -> None:
+        self.path = path
+        self.entries: tuple[Entry, ...] = tuple(Entry.from_dict(e) for e in data["entries"])
+        self._by_id = {e.id: e for e in self.entries}
+        self._position = {e.id: i for i, e in enumerate(self.entries)}
+        self.articles: tuple[Article, ...] = tuple(
+            Article(
+                file=a["file"],
+                title=a["title"],
+                keywords=tuple(a.get("keywords", ())),
+                url=a.get("url"),
+                entry_ids=tuple(
+                    e.id for e in self.entries if e.kind == "section" and e.source.file == a["file"]
+                ),
+            )
+            for a in data.get("articles", [])
+        )
+        vocabulary = data["vocabulary"]
+        self.segmenter = Segmenter(
+            ((w, int(f)) for w, f in vocabulary["words"]), vocabulary["total"]
+        )
+
+        # Figure-only headings stay listed (toc) but never answer a question.
+        self._answerable = [i for i, e in enumerate(self.entries) if not e.figure_only]
+        self._bm25 = bm25s.BM25()
+        corpus = [data["entries"][i].get("tokens", "").split() or ["∅"] for i in self._answerable]
+        self._bm25.index(corpus, show_progress=False)
+        self._doc_count = len(corpus)
+        self._haystacks: dict[int, str] = {}
+
+        self._names: dict[str, list[int]] = {}  # compact name → entry indexes
+        self._term_names: list[str] = []  # names typos are matched against
+        self._term_name_owner: list[int] = []
+        for i, entry in enumerate(self.entries):
+            if entry.figure_only:
+                continue
+            names = [*entry.aliases, *entry.pinyin] if entry.kind == "term" else [entry.title]
+            for name in names:
+                key = compact(name)
+                if not key:
+                    continue
+                owners = self._names.setdefault(key, [])
+                if i not in owners:
+                    owners.append(i)
+                if entry.kind == "term":
+                    self._term_names.append(key)
+                    self._term_name_owner.append(i)
+        self._section_titles = [compact(self.entries[i].title) for i in self._answerable]
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Knowledge:
+        path = path or default_paths().knowledge_file
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise KnowledgeFileError(path, "does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KnowledgeFileError(path, f"cannot be read ({exc})") from None
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise KnowledgeFileError(path, f"is not valid JSON (line {exc.lineno})") from None
+        if not isinstance(data, dict) or data.get("format") != SUPPORTED_FORMAT:
+            raise KnowledgeFileError(path, f"is not a format-{SUPPORTED_FORMAT} knowledge file")
+        try:
+            return cls(data, path)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise KnowledgeFileError(path, f"is damaged ({type(exc).__name__}: {exc})") from None
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def terms(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "term"]
+
+    def sections(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "section"]
+
+    def find_terms(self, text: str, limit: int = 10) -> list[Entry]:
+        """Every glossary term named in `text`, most specific (longest name) first."""
+        haystack = compact(clean_query(text)[0]) if len(text) <= 5000 else compact(text[:5000])
+        found: dict[int, int] = {}
+        for key, owners in self._names.items():
+            if len(key) < 2 or key not in haystack:
+                continue
+            for i in owners:
+                if self.entries[i].kind == "term":
+                    found[i] = max(found.get(i, 0), len(key))
+        # A name inside a longer name ("合成数据" in "合成数据即服务") only counts on its own.
+        ordered = sorted(found, key=lambda i: (-found[i], i))
+        picked: list[int] = []
+        covered = haystack
+        for i in ordered:
+            keys = [compact(n) for n in (*self.entries[i].aliases,) if compact(n)]
+            hits = [k for k in keys if k in covered]
+            if not hits:
+                continue
+            picked.append(i)
+            for k in hits:
+                covered = covered.replace(k, "\0")
+        return [self.entries[i] for i in picked[:limit]]
+
+    # --- search -----------------------------------------------------------------------------
+
+    def search(self, query: str) -> SearchResult:
+        text, truncated = clean_query(query)
+        language = "en" if text and not has_han(text) and any(c.isalpha() for c in text) else "zh"
+        if not text:
+            return SearchResult(query=text, status="empty", truncated=truncated, language=language)
+        parsed = parse_query(text)
+        key = compact(parsed.core)
+        base = {"query": text, "truncated": truncated, "language": language, "normalized": key}
+        if not key:
+            return SearchResult(status="no_answer", **base)
+
+        groups = self._query_groups(parsed)
+        scored = self._score_bm25(groups)
+        exact = self._names.get(key, [])
+        for i in exact:
+            scored.setdefault(i, _Scored(i)).name = 1.0
+        if not exact:
+            for i, similarity in self._typo_matches(key):
+                item = scored.setdefault(i, _Scored(i))
+                item.name = max(item.name, similarity)
+            for i, similarity in self._title_matches(key):
+                item = scored.setdefault(i, _Scored(i))
+                item.name = max(item.name, similarity)
+
+        answer, score = self._choose(parsed, scored, exact)
+        alternatives = self._alternatives(answer, scored)
+        if answer is None:
+            return SearchResult(status="no_answer", alternatives=alternatives, **base)
+        return SearchResult(
+            status="answered",
+            answer=Hit(self.entries[answer], score),
+            alternatives=alternatives,
+            **base,
+        )
+
+    def _query_groups(self, parsed: ParsedQuery) -> list[tuple[str, ...]]:
+        """Each group is satisfied by any one of its tokens; intents form one group.
+
+        A word the knowledge does not know that hides a question word ("分几层") is replaced
+        by its meaningful pieces ("分", "层"); other unknown words stay whole and are looked
+        for as substrings, so a segmentation difference never hides a match.
+        """
+        vocabulary = self._bm25.vocab_dict
+        tokens: list[str] = []
+        for token in self.segmenter.tokens(parsed.core):
+            if token not in vocabulary and has_han(token) and len(token) > 1:
+                pieces = self.segmenter.pieces(token)
+                if any(p in STOPWORDS for p in pieces):
+                    tokens += content_tokens(pieces)
+                    continue
+            tokens.append(token)
+        groups = [(t,) for t in dict.fromkeys(tokens)]
+        if parsed.intent_words:
+            groups.append(parsed.intent_words)
+        return groups
+
+    def _idf(self, df: int) -> float:
+        n = self._doc_count
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _haystack(self, doc: int) -> str:
+        """An entry's searchable text as one compact string, for substring checks."""
+        cached = self._haystacks.get(doc)
+        if cached is None:
+            e = self.entries[self._answerable[doc]]
+            parts = [e.title, e.text, *e.aliases, *e.source.heading_path, *e.figures, e.gloss]
+            cached = self._haystacks[doc] = compact(" ".join(parts))
+        return cached
+
+    def _score_bm25(self, groups: Sequence[tuple[str, ...]]) -> dict[int, _Scored]:
+        if not groups:
+            return {}
+        total = np.zeros(self._doc_count, dtype=np.float32)
+        hits_by_group: list[list[tuple[str, np.ndarray]]] = []
+        weights: list[float] = []
+        for group in groups:
+            group_hits = []
+            group_idf = 0.0
+            for token in group:
+                scores = self._bm25.get_scores([token])
+                hits = scores > 0
+                df = int(np.count_nonzero(hits))
+                if df:
+                    group_idf = max(group_idf, self._idf(df))
+                    total += scores
+                elif has_han(token) and len(token) > 1:
+                    # Unknown as a token: let its pieces find candidates.
+                    total += 0.5 * self._bm25.get_scores(self.segmenter.pieces(token))
+                group_hits.append((token, hits))
+            # A word the knowledge never uses as a token weighs as much as the rarest one.
+            weight = group_idf or self._idf(0)
+            if all(len(t) == 1 and has_han(t) for t in group):
+                weight *= 0.3  # single characters say little on their own
+            weights.append(weight)
+            hits_by_group.append(group_hits)
+        weight_sum = sum(weights)
+        top = [int(d) for d in np.argsort(-total, kind="stable")[:CANDIDATES] if total[d] > 0]
+        result = {}
+        for d in top:
+            covered = 0.0
+            for weight, group_hits in zip(weights, hits_by_group, strict=True):
+                if any(
+                    hits[d] or (has_han(token) and token in self._haystack(d))
+                    for token, hits in group_hits
+                ):
+                    covered += weight
+            index = self._answerable[d]
+            result[index] = _Scored(index, bm25=float(total[d]), coverage=covered / weight_sum)
+        return result
+
+    def _typo_matches(self, key: str) -> Iterable[tuple[int, float]]:
+        budget = allowed_edits(len(key))
+        if not budget or not self._term_names:
+            return []
+        found: dict[int, float] = {}
+        for name, distance, position in process.extract(
+            key,
+            self._term_names,
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=budget,
+            limit=10,
+        ):
+            if distance > allowed_edits(min(len(name), len(key))):
+                continue
+            # Short names must at least start the same way ("mass" → "maas", not "chip" → "clip").
+            if len(key) <= 6 and name[0] != key[0]:
+                continue
+            similarity = 1 - distance / max(len(name), len(key))
+            owner = self._term_name_owner[position]
+            found[owner] = max(found.get(owner, 0.0), similarity)
+        return found.items()
+
+    def _title_matches(self, key: str) -> Iterable[tuple[int, float]]:
+        if len(key) < 4:
+            return []
+        return [
+            (self._answerable[position], score / 100)
+            for _, score, position in process.extract(
+                key, self._section_titles, scorer=fuzz.ratio, score_cutoff=80, limit=3
+            )
+        ]
+
+    def _choose(
+        self, parsed: ParsedQuery, scored: dict[int, _Scored], exact: list[int]
+    ) -> tuple[int | None, float]:
+        top_bm25 = max((s.bm25 for s in scored.values()), default=0.0) or 1.0
+        key = compact(parsed.core)
+        by_topic = sorted(
+            scored.values(),
+            key=lambda s: (
+                -(s.coverage + 0.1 * s.bm25 / top_bm25 + 0.2 * self._name_similarity(key, s.index)),
+                s.index,
+            ),
+        )
+        best_topic = next((s for s in by_topic if s.bm25 > 0), None)
+        if exact:
+            chosen = min(exact, key=lambda i: (self.entries[i].kind != "term", i))
+            # "合成数据有什么用": a passage that covers the name *and* the intent beats the bare name.
+            if (
+                parsed.intent_words
+                and best_topic is not None
+                and best_topic.coverage >= 0.999
+                and best_topic.index != chosen
+            ):
+                return best_topic.index, 1.0
+            return chosen, 1.0
+        by_name = max(scored.values(), key=lambda s: (s.name, -s.index), default=None)
+        if (
+            by_name is not None
+            and by_name.name >= 0.75
+            and self.entries[by_name.index].kind == "term"
+        ):
+            return by_name.index, by_name.name
+        if best_topic is not None and best_topic.coverage >= ACCEPT_COVERAGE:
+            return best_topic.index, best_topic.coverage
+        if by_name is not None and by_name.name >= TITLE_ACCEPT / 100:
+            return by_name.index, by_name.name
+        return None, 0.0
+
+    def _name_similarity(self, key: str, index: int) -> float:
+        """How close the whole query is to the entry's title or one of its names (0..1)."""
+        entry = self.entries[index]
+        names = [entry.title, *entry.aliases] if entry.kind == "term" else [entry.title]
+        result = process.extractOne(key, [compact(n) for n in names], scorer=fuzz.ratio)
+        return result[1] / 100 if result else 0.0
+
+    def _alternatives(self, answer: int | None, scored: dict[int, _Scored]) -> tuple[Hit, ...]:
+        picked: list[Hit] = []
+        seen = {answer}
+        if answer is not None:
+            # A term's own sections are the natural next read.
+            for entry_id in self.entries[answer].sections:
+                index = self._position.get(entry_id)
+                if index is not None and index not in seen and len(picked) < MAX_ALTERNATIVES:
+                    item = scored.get(index)
+                    score = item.coverage if item else 0.5
+                    picked.append(Hit(self.entries[index], round(score, 4)))
+                    seen.add(index)
+        ranked = sorted(
+            scored.values(), key=lambda s: (-(max(s.coverage, s.name)), -s.bm25, s.index)
+        )
+        for item in ranked:
+            if len(picked) >= MAX_ALTERNATIVES:
+                break
+            if item.index in seen:
+                continue
+            if max(item.coverage, item.name) < SUGGEST_COVERAGE:
+                continue
+            picked.append(Hit(self.entries[item.index], round(max(item.coverage, item.name), 4)))
+            seen.add(item.index)
+        return tuple(picked)
+
+
+def load_knowledge(path: Path | None = None) -> Knowledge:
+    return Knowledge.load(path)
