@@ -35,6 +35,7 @@ SUPPORTED_FORMAT = 1
 MAX_ALTERNATIVES = 3
 ACCEPT_COVERAGE = 0.6  # share of the query an entry must cover to answer it
 SUGGEST_COVERAGE = 0.5  # ...to be offered as "did you mean"
+MIN_SPECIFICITY = 0.3  # share of a one-entry word's weight the matched words must reach
 CANDIDATES = 30  # entries scored for coverage, by BM25 rank
 TITLE_ACCEPT = 90  # rapidfuzz ratio of the whole query to a section title
 REBUILD_HINT = "python -m bot build"
@@ -56,6 +57,7 @@ class _Scored:
     index: int
     bm25: float = 0.0
     coverage: float = 0.0
+    matched: float = 0.0  # IDF mass of the query words found: how specific the match is
     name: float = 0.0  # 1.0 exact name, less for a typo or a fuzzy title
 
 
@@ -102,6 +104,8 @@ class Knowledge:
         self._bm25.index(corpus, show_progress=False)
         self._doc_count = len(corpus)
         self._haystacks: dict[int, str] = {}
+        # A lone word as common as "AI" or "模型" is too vague to answer, only to suggest from.
+        self._min_specificity = MIN_SPECIFICITY * self._idf(1)
 
         self._names: dict[str, list[int]] = {}  # compact name → entry indexes
         self._term_names: list[str] = []  # names typos are matched against
@@ -288,7 +292,9 @@ class Knowledge:
                 ):
                     covered += weight
             index = self._answerable[d]
-            result[index] = _Scored(index, bm25=float(total[d]), coverage=covered / weight_sum)
+            result[index] = _Scored(
+                index, bm25=float(total[d]), coverage=covered / weight_sum, matched=covered
+            )
         return result
 
     def _typo_matches(self, key: str) -> Iterable[tuple[int, float]]:
@@ -305,8 +311,9 @@ class Knowledge:
         ):
             if distance > allowed_edits(min(len(name), len(key))):
                 continue
-            # Short names must at least start the same way ("mass" → "maas", not "chip" → "clip").
-            if len(key) <= 6 and name[0] != key[0]:
+            # Short names must start the same way: "mass" → "maas", but "chip" is not "clip".
+            prefix = 2 if len(key) <= 5 else 1
+            if name[:prefix] != key[:prefix]:
                 continue
             similarity = 1 - distance / max(len(name), len(key))
             owner = self._term_name_owner[position]
@@ -338,14 +345,12 @@ class Knowledge:
         best_topic = next((s for s in by_topic if s.bm25 > 0), None)
         if exact:
             chosen = min(exact, key=lambda i: (self.entries[i].kind != "term", i))
-            # "合成数据有什么用": a passage that covers the name *and* the intent beats the bare name.
-            if (
-                parsed.intent_words
-                and best_topic is not None
-                and best_topic.coverage >= 0.999
-                and best_topic.index != chosen
-            ):
-                return best_topic.index, 1.0
+            if parsed.intent_words:
+                # "合成数据有什么用": the term or one of its own sections that speaks of the use.
+                for index in [chosen, *self._section_positions(chosen)]:
+                    entry = self.entries[index]
+                    if any(w in entry.text for w in parsed.intent_words):
+                        return index, 1.0
             return chosen, 1.0
         by_name = max(scored.values(), key=lambda s: (s.name, -s.index), default=None)
         if (
@@ -354,11 +359,19 @@ class Knowledge:
             and self.entries[by_name.index].kind == "term"
         ):
             return by_name.index, by_name.name
-        if best_topic is not None and best_topic.coverage >= ACCEPT_COVERAGE:
+        if (
+            best_topic is not None
+            and best_topic.coverage >= ACCEPT_COVERAGE
+            and best_topic.matched >= self._min_specificity
+        ):
             return best_topic.index, best_topic.coverage
         if by_name is not None and by_name.name >= TITLE_ACCEPT / 100:
             return by_name.index, by_name.name
         return None, 0.0
+
+    def _section_positions(self, index: int) -> list[int]:
+        ids = self.entries[index].sections
+        return [self._position[i] for i in ids if i in self._position]
 
     def _name_similarity(self, key: str, index: int) -> float:
         """How close the whole query is to the entry's title or one of its names (0..1)."""
@@ -372,9 +385,8 @@ class Knowledge:
         seen = {answer}
         if answer is not None:
             # A term's own sections are the natural next read.
-            for entry_id in self.entries[answer].sections:
-                index = self._position.get(entry_id)
-                if index is not None and index not in seen and len(picked) < MAX_ALTERNATIVES:
+            for index in self._section_positions(answer):
+                if index not in seen and len(picked) < MAX_ALTERNATIVES:
                     item = scored.get(index)
                     score = item.coverage if item else 0.5
                     picked.append(Hit(self.entries[index], round(score, 4)))
