@@ -27,7 +27,7 @@ def _ask(args: argparse.Namespace) -> int:
     for query in queries:
         result = knowledge.search(query)
         if args.json:
-            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(result.as_json(query), ensure_ascii=False), flush=True)
         else:
             print(render_result(result), flush=True)
     return 0

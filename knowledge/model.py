@@ -102,8 +102,8 @@ class SearchResult:
     language: Literal["zh", "en"] = "zh"
     normalized: str = ""  # what was matched after folding and question words were removed
 
-    def as_json(self) -> dict:
-        """The CLI's JSON contract."""
+    def as_json(self, query: str | None = None) -> dict:
+        """The CLI's JSON contract; `query` echoes the input as given (default: as searched)."""
         answer = None
         if self.answer:
             e = self.answer.entry
@@ -116,7 +116,7 @@ class SearchResult:
                 "score": round(self.answer.score, 4),
             }
         return {
-            "query": self.query,
+            "query": self.query if query is None else query,
             "answer": answer,
             "alternatives": [
                 {

@@ -1,0 +1,185 @@
+"""Search behaviour by class of query, bad input, and the knowledge file's failure modes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge import Knowledge, KnowledgeFileError
+from knowledge.query import parse_query
+from knowledge.text import MAX_QUERY_CHARS, fold
+
+
+def answer_title_and_text(kb: Knowledge, query: str) -> str:
+    result = kb.search(query)
+    assert result.answer is not None, f"no answer for {query!r}"
+    return result.answer.entry.title + "\n" + result.answer.entry.text
+
+
+@pytest.mark.parametrize(
+    ("query", "core"),
+    [
+        ("什么是MaaS", "maas"),
+        ("MaaS是什么意思", "maas"),
+        ("MaaS 是什么？", "maas"),
+        ("啥是MaaS", "maas"),
+        ("啥叫 MaaS", "maas"),
+        ("解释一下MaaS", "maas"),
+        ("介绍一下 MaaS 吧", "maas"),
+        ("MaaS的含义", "maas"),
+        ("请问，MaaS 是啥", "maas"),
+        ("what is MaaS?", "maas"),
+        ("What's MaaS", "maas"),
+        ("tell me about MaaS", "maas"),
+        ("define MaaS", "maas"),
+    ],
+)
+def test_question_wrappers_are_stripped(query: str, core: str) -> None:
+    assert parse_query(query).core == core
+
+
+def test_use_intent_is_kept() -> None:
+    parsed = parse_query("合成数据有什么用")
+    assert parsed.core == "合成数据"
+    assert "用途" in parsed.intent_words
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("什么是MaaS", "模型即服务"),
+        ("what is synthetic data", "合成数据"),
+        ("diffusion model", "扩散模型"),
+        ("Model as a Service", "模型即服务"),
+        ("stable difusion", "Stable Diffusion"),
+        ("MasS", "模型即服务"),
+        ("合成 数据", "合成数据"),
+        ("ＡＩＧＣ", "人工智能生成内容"),
+        ("什麼是合成數據", "合成数据"),
+        ("hecheng shuju", "合成数据"),
+        ("kuosanmoxing", "扩散模型"),
+        ("合成数剧", "合成数据"),
+        ("AIGC 面临哪些挑战", "知识产权、安全、伦理和环境"),
+        ("AIGC 市场规模有多大", "1100 亿美元"),
+        ("AIGC产业生态分几层", "三层"),
+        ("合成数据有什么用", "廉价替代品"),
+    ],
+)
+def test_query_classes_find_the_right_entry(kb: Knowledge, query: str, expected: str) -> None:
+    assert fold(expected) in fold(answer_title_and_text(kb, query))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "今天天气怎么样",
+        "how do I reset my password",
+        "1234567",
+        "！！！",
+        "chip",
+        "AI",
+        "午饭吃什么好",
+    ],
+)
+def test_off_topic_gets_no_answer(kb: Knowledge, query: str) -> None:
+    result = kb.search(query)
+    assert result.status == "no_answer"
+    assert result.answer is None
+
+
+def test_off_topic_gets_no_implausible_suggestions(kb: Knowledge) -> None:
+    for query in ("今天天气怎么样", "how do I reset my password", "1234567", "！！！"):
+        assert kb.search(query).alternatives == ()
+
+
+def test_vague_query_gets_suggestions_instead_of_a_guess(kb: Knowledge) -> None:
+    result = kb.search("AI")
+    assert result.answer is None
+    assert result.alternatives
+
+
+def test_answer_comes_with_up_to_three_alternatives(kb: Knowledge) -> None:
+    result = kb.search("合成数据")
+    assert result.answer is not None
+    assert 1 <= len(result.alternatives) <= 3
+    ids = [h.entry.id for h in result.alternatives]
+    assert result.answer.entry.id not in ids
+    assert len(set(ids)) == len(ids)
+
+
+def test_figure_only_sections_never_answer(kb: Knowledge) -> None:
+    for query in ("AIGC 预训练模型一览表", "AIGC 基础模型和应用发展预测"):
+        result = kb.search(query)
+        hits = ([result.answer] if result.answer else []) + list(result.alternatives)
+        assert not any(h.entry.figure_only for h in hits)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t", "\u200b\u200b"])
+def test_empty_query_asks_for_usage(kb: Knowledge, query: str) -> None:
+    assert kb.search(query).status == "empty"
+
+
+def test_huge_query_is_truncated_and_says_so(kb: Knowledge) -> None:
+    result = kb.search("什么是MaaS" + "啊" * 2000)
+    assert result.truncated
+    assert len(result.query) == MAX_QUERY_CHARS
+
+
+def test_control_characters_are_dropped(kb: Knowledge) -> None:
+    result = kb.search("什么是\x00Ma\u200baS\x07")
+    assert result.query == "什么是MaaS"
+    assert result.answer and "模型即服务" in result.answer.entry.text
+
+
+def test_english_query_is_marked_english(kb: Knowledge) -> None:
+    assert kb.search("what is synthetic data").language == "en"
+    assert kb.search("什么是合成数据").language == "zh"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=700))
+def test_any_text_is_answered_without_error(text: str) -> None:
+    result = _KB.search(text)
+    assert result.status in ("answered", "no_answer", "empty")
+    assert len(result.query) <= MAX_QUERY_CHARS
+    assert len(result.alternatives) <= 3
+    json.dumps(result.as_json(), ensure_ascii=False)
+
+
+_KB = Knowledge.load()
+
+
+def test_find_terms_in_a_message(kb: Knowledge) -> None:
+    found = [e.id for e in kb.find_terms("我们用Stable Diffusion生成合成數據,再做成SDaaS卖")]
+    assert set(found) == {"term:stable-diffusion", "term:synthetic-data", "term:sdaas"}
+    # "合成数据" inside "合成数据即服务" is not counted twice; longest names come first.
+    assert found[0] == "term:stable-diffusion"
+    assert kb.find_terms("今天中午吃什么") == []
+
+
+# --- the knowledge file's failure modes -------------------------------------------------
+
+
+def test_missing_knowledge_file_names_path_and_fix(tmp_path: Path) -> None:
+    path = tmp_path / "nope.json"
+    with pytest.raises(KnowledgeFileError) as err:
+        Knowledge.load(path)
+    assert str(path) in str(err.value)
+    assert "python -m bot build" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", "[]", '{"format": 99}', '{"format": 1, "entries": [{"id": 1}]}', "\xff"],
+)
+def test_corrupt_knowledge_file_names_path_and_fix(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "aigc.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(KnowledgeFileError) as err:
+        Knowledge.load(path)
+    assert str(path) in str(err.value)
+    assert "python -m bot build" in str(err.value)

@@ -1,0 +1,75 @@
+"""The offline command line: `python -m bot ask` and `python -m bot build`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.__main__ import main
+
+
+def test_ask_prints_a_readable_answer(capsys) -> None:
+    assert main(["ask", "什么是MaaS"]) == 0
+    out = capsys.readouterr().out
+    assert "模型即服务" in out
+    assert "来源" in out and "glossary.toml" in out
+    assert "相关内容" in out
+
+
+def test_ask_json_follows_the_contract(capsys) -> None:
+    assert main(["ask", "--json", "什么是MaaS"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["query"] == "什么是MaaS"
+    assert set(row["answer"]) >= {"id", "kind", "title", "text", "source", "score"}
+    assert all(set(a) >= {"id", "kind", "title", "score"} for a in row["alternatives"])
+
+
+def test_ask_no_answer_is_friendly(capsys) -> None:
+    assert main(["ask", "今天天气怎么样"]) == 0
+    assert "没有找到" in capsys.readouterr().out
+
+
+def test_ask_english_no_answer_is_in_english(capsys) -> None:
+    assert main(["ask", "how do I reset my password"]) == 0
+    assert "Sorry" in capsys.readouterr().out
+
+
+def test_ask_without_a_question_shows_usage(capsys) -> None:
+    assert main(["ask"]) == 0
+    assert "例如" in capsys.readouterr().out
+
+
+def test_ask_with_a_broken_knowledge_file_exits_2_with_the_fix(tmp_path: Path, capsys) -> None:
+    broken = tmp_path / "aigc.json"
+    broken.write_text("{", encoding="utf-8")
+    assert main(["ask", "--knowledge", str(broken), "MaaS"]) == 2
+    err = capsys.readouterr().err
+    assert str(broken) in err and "python -m bot build" in err
+
+
+def test_batch_mode_answers_line_by_line_in_order() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        input="什么是MaaS\n\n今天天气怎么样\nsynthetic data\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["query"] for r in rows] == ["什么是MaaS", "", "今天天气怎么样", "synthetic data"]
+    assert [r["answer"] is not None for r in rows] == [True, False, False, True]
+
+
+def test_knowledge_module_builds_too(tmp_path: Path) -> None:
+    out = tmp_path / "k.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "knowledge", "build", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["format"] == 1
