@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 EntryKind = Literal["term", "section"]
@@ -16,6 +16,7 @@ class Source:
     heading_path: tuple[str, ...]
     lines: tuple[int, int]
     url: str | None = None
+    entry_ids: tuple[str, ...] = ()  # its sections, in reading order
 
     def label(self) -> str:
         """Human-readable origin: article and heading path."""
@@ -138,4 +139,4 @@ class Article:
     title: str
     keywords: tuple[str, ...] = ()
     url: str | None = None
-    entry_ids: tuple[str, ...] = field(default_factory=tuple)
+    entry_ids: tuple[str, ...] = ()  # its sections, in reading order

@@ -32,3 +32,8 @@ def jieba_cache_dir() -> Path:
     path = Path(platformdirs.user_cache_dir(APP_NAME)) / "jieba"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def index_cache_dir() -> Path:
+    """Where search indexes derived from knowledge files are cached."""
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "index"

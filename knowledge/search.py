@@ -18,20 +18,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from knowledge.index import EntryList, KnowledgeDataError, KnowledgeIndex, load_index
 from knowledge.model import Article, Entry, Hit, SearchResult
-from knowledge.paths import default_paths
+from knowledge.paths import default_paths, index_cache_dir
 from knowledge.query import ParsedQuery, parse_query
 from knowledge.stopwords import STOPWORDS
 from knowledge.text import Segmenter, clean_query, compact, content_tokens, has_han
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_FORMAT = 1
 MAX_ALTERNATIVES = 3
 ACCEPT_COVERAGE = 0.6  # share of the query an entry must cover to answer it
 SUGGEST_COVERAGE = 0.5  # ...to be offered as "did you mean"
@@ -75,86 +74,79 @@ def allowed_edits(length: int) -> int:
 class Knowledge:
     """The loaded knowledge file: entries, their index and the search over them."""
 
-    def __init__(self, data: dict, path: Path | None = None) -> None:
+    def __init__(self, index: KnowledgeIndex, path: Path | None = None) -> None:
         self.path = path
-        self.entries: tuple[Entry, ...] = tuple(Entry.from_dict(e) for e in data["entries"])
-        self._by_id = {e.id: e for e in self.entries}
-        self._position = {e.id: i for i, e in enumerate(self.entries)}
+        self._index = index
+        self.entries: Sequence[Entry] = EntryList(index.entry_json)
+        self._position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
         self.articles: tuple[Article, ...] = tuple(
             Article(
                 file=a["file"],
                 title=a["title"],
                 keywords=tuple(a.get("keywords", ())),
                 url=a.get("url"),
-                entry_ids=tuple(
-                    e.id for e in self.entries if e.kind == "section" and e.source.file == a["file"]
-                ),
+                entry_ids=tuple(a["entry_ids"]),
             )
-            for a in data.get("articles", [])
+            for a in index.articles
         )
-        vocabulary = data["vocabulary"]
         self.segmenter = Segmenter(
-            ((w, int(f)) for w, f in vocabulary["words"]), vocabulary["total"]
+            ((w, int(f)) for w, f in index.vocabulary["words"]), index.vocabulary["total"]
         )
-
-        # Figure-only headings stay listed (toc) but never answer a question.
-        self._answerable = [i for i, e in enumerate(self.entries) if not e.figure_only]
-        self._bm25 = bm25s.BM25()
-        corpus = [data["entries"][i].get("tokens", "").split() or ["∅"] for i in self._answerable]
-        self._bm25.index(corpus, show_progress=False)
-        self._doc_count = len(corpus)
+        self._bm25 = index.bm25
+        self._answerable = index.answerable
+        self._names = index.names
+        self._term_names = index.term_names
+        self._term_name_owner = index.term_name_owner
+        self._section_titles = index.section_titles
+        self._doc_count = len(index.answerable)
         self._haystacks: dict[int, str] = {}
         # A lone word as common as "AI" or "模型" is too vague to answer, only to suggest from.
         self._min_specificity = MIN_SPECIFICITY * self._idf(1)
 
-        self._names: dict[str, list[int]] = {}  # compact name → entry indexes
-        self._term_names: list[str] = []  # names typos are matched against
-        self._term_name_owner: list[int] = []
-        for i, entry in enumerate(self.entries):
-            if entry.figure_only:
-                continue
-            names = [*entry.aliases, *entry.pinyin] if entry.kind == "term" else [entry.title]
-            for name in names:
-                key = compact(name)
-                if not key:
-                    continue
-                owners = self._names.setdefault(key, [])
-                if i not in owners:
-                    owners.append(i)
-                if entry.kind == "term":
-                    self._term_names.append(key)
-                    self._term_name_owner.append(i)
-        self._section_titles = [compact(self.entries[i].title) for i in self._answerable]
+    @classmethod
+    def from_data(cls, data: dict) -> Knowledge:
+        """Knowledge from an already parsed knowledge file (tests, benchmarks)."""
+        return cls(KnowledgeIndex.from_data(data))
 
     # --- loading ----------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Knowledge:
+    def load(cls, path: Path | None = None, *, cache: bool = True) -> Knowledge:
+        """Load a knowledge file (default: the one shipped in the package).
+
+        The derived search index is cached in the user's cache directory unless `cache` is off.
+        """
         path = path or default_paths().knowledge_file
         try:
-            raw = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise KnowledgeFileError(path, "does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise KnowledgeFileError(path, f"cannot be read ({exc})") from None
         try:
-            data = json.loads(raw)
+            index = load_index(raw, index_cache_dir() if cache else None)
+        except UnicodeDecodeError:
+            raise KnowledgeFileError(path, "is not UTF-8 text") from None
         except json.JSONDecodeError as exc:
             raise KnowledgeFileError(path, f"is not valid JSON (line {exc.lineno})") from None
-        if not isinstance(data, dict) or data.get("format") != SUPPORTED_FORMAT:
-            raise KnowledgeFileError(path, f"is not a format-{SUPPORTED_FORMAT} knowledge file")
-        try:
-            return cls(data, path)
+        except KnowledgeDataError as exc:
+            raise KnowledgeFileError(path, f"is {exc}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise KnowledgeFileError(path, f"is damaged ({type(exc).__name__}: {exc})") from None
+        return cls(index, path)
 
     # --- lookups ----------------------------------------------------------------------------
 
     def get(self, entry_id: str) -> Entry | None:
-        return self._by_id.get(entry_id)
+        position = self._position.get(entry_id)
+        return None if position is None else self.entries[position]
 
     def terms(self) -> list[Entry]:
-        return [e for e in self.entries if e.kind == "term"]
+        return [self.entries[i] for i in self._index.term_positions]
+
+    def article_entries(self, article: Article) -> list[Entry]:
+        """An article's sections in reading order (figure-only headings included)."""
+        return [e for e in map(self.get, article.entry_ids) if e is not None]
 
     def sections(self) -> list[Entry]:
         return [e for e in self.entries if e.kind == "section"]

@@ -1,0 +1,156 @@
+"""The search index derived from a knowledge file, cached per user so big files start fast.
+
+Parsing a 100,000-entry knowledge file and indexing it takes seconds; unpickling the
+finished index takes a fraction of that. The cache key is a hash of the file's bytes, so a
+rebuilt knowledge file never meets a stale index. Entries stay as JSON text until asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+
+from knowledge.model import Entry
+from knowledge.text import compact
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_FORMAT = 1
+INDEX_SCHEMA = 1  # bump when KnowledgeIndex changes shape
+
+
+class KnowledgeDataError(ValueError):
+    """The knowledge data is not what the build writes."""
+
+
+@dataclass
+class KnowledgeIndex:
+    entry_json: list[str]  # one JSON object per entry, decoded on demand
+    entry_ids: list[str]
+    term_positions: list[int]
+    answerable: list[int]  # entries that may answer (figure-only headings may not)
+    articles: list[dict]
+    vocabulary: dict
+    names: dict[str, list[int]]  # compact name → entry positions
+    term_names: list[str]  # compact names typos are matched against
+    term_name_owner: list[int]
+    section_titles: list[str]  # compact titles, aligned with `answerable`
+    bm25: bm25s.BM25
+
+    @classmethod
+    def from_data(cls, data: dict) -> KnowledgeIndex:
+        if not isinstance(data, dict) or data.get("format") != SUPPORTED_FORMAT:
+            raise KnowledgeDataError(f"not a format-{SUPPORTED_FORMAT} knowledge file")
+        raw_entries = data["entries"]
+        entries = [Entry.from_dict(e) for e in raw_entries]
+        answerable = [i for i, e in enumerate(entries) if not e.figure_only]
+        bm25 = bm25s.BM25()
+        corpus = [raw_entries[i].get("tokens", "").split() or ["∅"] for i in answerable]
+        bm25.index(corpus, show_progress=False)
+
+        names: dict[str, list[int]] = {}
+        term_names: list[str] = []
+        term_name_owner: list[int] = []
+        for i in answerable:
+            entry = entries[i]
+            is_term = entry.kind == "term"
+            for name in [*entry.aliases, *entry.pinyin] if is_term else [entry.title]:
+                key = compact(name)
+                if not key:
+                    continue
+                owners = names.setdefault(key, [])
+                if i not in owners:
+                    owners.append(i)
+                if is_term:
+                    term_names.append(key)
+                    term_name_owner.append(i)
+        vocabulary = data["vocabulary"]
+        return cls(
+            entry_json=[json.dumps(e, ensure_ascii=False) for e in raw_entries],
+            entry_ids=[e.id for e in entries],
+            term_positions=[i for i, e in enumerate(entries) if e.kind == "term"],
+            answerable=answerable,
+            articles=[
+                {
+                    **article,
+                    "entry_ids": [
+                        e.id
+                        for e in entries
+                        if e.kind == "section" and e.source.file == article["file"]
+                    ],
+                }
+                for article in data.get("articles", [])
+            ],
+            vocabulary={"total": int(vocabulary["total"]), "words": vocabulary["words"]},
+            names=names,
+            term_names=term_names,
+            term_name_owner=term_name_owner,
+            section_titles=[compact(entries[i].title) for i in answerable],
+            bm25=bm25,
+        )
+
+
+class EntryList(Sequence[Entry]):
+    """The entries, decoded from JSON the first time each is used."""
+
+    def __init__(self, entry_json: list[str]) -> None:
+        self._json = entry_json
+        self._decoded: dict[int, Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self._json)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        entry = self._decoded.get(index)
+        if entry is None:
+            entry = self._decoded[index] = Entry.from_dict(json.loads(self._json[index]))
+        return entry
+
+    def __iter__(self) -> Iterator[Entry]:
+        return (self[i] for i in range(len(self)))
+
+
+def load_index(raw: bytes, cache_dir: Path | None) -> KnowledgeIndex:
+    """The index for these knowledge-file bytes: from the cache, or built (and cached)."""
+    key = hashlib.sha1(raw).hexdigest()
+    cache_file = None
+    if cache_dir is not None:
+        cache_file = cache_dir / f"index-{INDEX_SCHEMA}-{bm25s.__version__}-{key}.pickle"
+        try:
+            with cache_file.open("rb") as f:
+                return pickle.load(f)
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged cache is rebuilt, never fatal
+            log.warning("ignoring unreadable index cache %s: %s", cache_file, exc)
+    index = KnowledgeIndex.from_data(json.loads(raw))
+    if cache_file is not None:
+        _write_cache(cache_file, index)
+    return index
+
+
+def _write_cache(path: Path, index: KnowledgeIndex) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Keep the few most recent indexes (tests and benchmarks load several files).
+        cached = sorted(path.parent.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in cached[:-3]:
+            old.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(f.name, path)
+    except OSError as exc:  # a read-only home still answers, only slower to start
+        log.warning("could not cache the search index in %s: %s", path.parent, exc)
