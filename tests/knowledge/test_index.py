@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -32,9 +33,10 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
 
 def test_changed_knowledge_file_never_meets_a_stale_index(tmp_path: Path) -> None:
     load_index(RAW, tmp_path)
-    changed = RAW.replace("模型即服务".encode(), "模型即服务X".encode(), 1)
-    index = load_index(changed, tmp_path)
-    assert "模型即服务X" in "".join(index.entry_json)
+    data = json.loads(RAW)
+    data["entries"][0]["title"] = "改过的标题"
+    index = load_index(json.dumps(data).encode(), tmp_path)
+    assert Knowledge(index).entries[0].title == "改过的标题"
 
 
 def test_unwritable_cache_still_loads(tmp_path: Path) -> None:
