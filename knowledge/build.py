@@ -409,7 +409,7 @@ def build_vocabulary(texts: Iterable[str], glossary_words: Iterable[str]) -> tup
         full.add_word(word)
     seen: dict[str, int] = {}
     for text in texts:
-        for word in full.cut(fold(text), HMM=True):
+        for word in full.cut_for_search(fold(text), HMM=True):
             word = word.strip()
             if word and full.FREQ.get(word):
                 seen[word] = full.FREQ[word]
@@ -458,7 +458,7 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
     segmenter = Segmenter(((w, f) for w, f in words), total)
     term_keys = [(t.id, [compact(n) for n in t.names]) for t in terms]
     for entry in entries:
-        entry["tokens"] = " ".join(segmenter.tokens(_index_text(entry)))
+        entry["tokens"] = " ".join(segmenter.index_tokens(_index_text(entry)))
         if entry["kind"] == "section":
             body = compact(entry["text"] + " ".join(entry["figures"]))
             entry["terms"] = [

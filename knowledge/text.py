@@ -27,12 +27,24 @@ _LATIN_OR_DIGIT = re.compile(r"^[0-9a-z][0-9a-z.+\-]*$")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-@lru_cache(maxsize=1)
-def _t2s_converter():
-    # Imported lazily: the converter loads its dictionaries on first use.
+@lru_cache(maxsize=2)
+def _converter(config: str):
+    # Imported lazily: OpenCC loads its dictionaries on first use.
     import opencc
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified Chinese, including Taiwan wording (資料→数据, 演算法→算法).
+
+    Text that is already Simplified is returned unchanged: the Taiwan phrase tables would
+    otherwise "correct" mainland wording (显著→显着).
+    """
+    simplified = _converter("t2s").convert(text)
+    if simplified == text:
+        return text
+    return _converter("tw2sp").convert(text)
 
 
 def drop_control_chars(text: str) -> str:
@@ -53,7 +65,7 @@ def fold(text: str) -> str:
     """Comparable form of any text: NFKC, lower case, Simplified Chinese, single spaces."""
     text = unicodedata.normalize("NFKC", text).lower()
     if _HAN.search(text):
-        text = _t2s_converter().convert(text)
+        text = to_simplified(text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -103,6 +115,11 @@ class Segmenter:
     def tokens(self, text: str) -> list[str]:
         """Search tokens of `text`: folded, segmented, without stopwords and punctuation."""
         return content_tokens(self.cut(fold(text)))
+
+    def index_tokens(self, text: str) -> list[str]:
+        """Tokens to index: also the words inside long words ("生成对抗网络" → "对抗", "网络"),
+        so a query naming part of a long name still finds it."""
+        return content_tokens(self._tokenizer.cut_for_search(fold(text), HMM=True))
 
 
 def content_tokens(words: Iterable[str]) -> list[str]:
