@@ -1,11 +1,12 @@
 """The AIGC knowledge engine: articles and a glossary in, answers out. Knows nothing of Slack."""
 
-from knowledge.model import Article, Entry, Hit, SearchResult, Source
+from knowledge.model import Article, Entry, Fact, Hit, SearchResult, Source
 from knowledge.search import Knowledge, KnowledgeFileError, load_knowledge
 
 __all__ = [
     "Article",
     "Entry",
+    "Fact",
     "Hit",
     "Knowledge",
     "KnowledgeFileError",

@@ -28,6 +28,7 @@ from knowledge.articles import (
     read_article,
 )
 from knowledge.paths import default_paths, jieba_cache_dir
+from knowledge.stopwords import STOPWORDS
 from knowledge.text import Segmenter, compact, fold, has_han, pinyin_key
 
 FORMAT_VERSION = 1
@@ -399,14 +400,21 @@ def term_entry(term: Term, glossary_file: str, links: list[str]) -> dict:
 # --- vocabulary and tokens ------------------------------------------------------------------
 
 
-def build_vocabulary(texts: Iterable[str], glossary_words: Iterable[str]) -> tuple[list[list], int]:
-    """The words jieba's full dictionary cuts the knowledge into, with their frequencies."""
+def full_tokenizer(glossary_words: Iterable[str]) -> jieba.Tokenizer:
+    """jieba with its full dictionary (cached per user) and the glossary's names kept whole."""
     jieba.setLogLevel(logging.WARNING)
     full = jieba.Tokenizer()
     full.tmp_dir = str(jieba_cache_dir())
     full.initialize()
     for word in glossary_words:
         full.add_word(word)
+    return full
+
+
+def build_vocabulary(
+    full: jieba.Tokenizer, texts: Iterable[str], glossary_words: Iterable[str]
+) -> tuple[list[list], int]:
+    """The words jieba's full dictionary cuts the knowledge into, with their frequencies."""
     seen: dict[str, int] = {}
     for text in texts:
         for word in full.cut_for_search(fold(text), HMM=True):
@@ -425,6 +433,75 @@ def _index_text(entry: dict) -> str:
         return f"{names} {names} {entry['text']}"
     headings = " ".join(entry["source"]["heading_path"])
     return f"{headings} {headings} {entry['text']} {' '.join(entry['figures'])}"
+
+
+# --- material for the daily digest -----------------------------------------------------------
+
+# A figure worth a headline: an amount with its unit (600 亿, 1100 亿美元, 10%-30%, 100 家, 5 倍).
+_QUANTITY = re.compile(r"\d[\d,.]*\s*(%|％|亿|万|千|百|倍|家|个|美元|元|人民币|大)")
+# ...or a dated forecast ("到 2030 年合成数据将彻底取代真实数据").
+_FORECAST = re.compile(r"\d{4}\s*年.*(将|预计|预测|有望)|(预测|预计).*\d{4}\s*年")
+_SENTENCES = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
+SUMMARY_SENTENCES = 3
+
+
+def sentences(text: str) -> list[str]:
+    return [
+        m.group(0).strip()
+        for m in _SENTENCES.finditer(text.replace("\n", ""))
+        if m.group(0).strip()
+    ]
+
+
+def add_digest_material(entries: list[dict], full: jieba.Tokenizer) -> list[dict]:
+    """Keywords and a short summary for each section, and the sentences that carry figures.
+
+    Done at build time with jieba's TF-IDF keyword extraction, so posting a digest needs
+    nothing heavy.
+    """
+    import jieba.analyse  # build time only
+
+    extractor = jieba.analyse.TFIDF()
+    extractor.tokenizer = full
+    extractor.stop_words |= STOPWORDS
+    sections = [e for e in entries if e["kind"] == "section" and not e["figure_only"]]
+    tags = {
+        e["id"]: dict(extractor.extract_tags(e["text"], topK=12, withWeight=True)) for e in sections
+    }
+    # A word in most passages ("AIGC" here) says nothing about any one of them.
+    spread: dict[str, int] = {}
+    for weights in tags.values():
+        for word in weights:
+            spread[word] = spread.get(word, 0) + 1
+    facts: list[dict] = []
+    for entry in sections:
+        weights = tags[entry["id"]]
+        entry["keywords"] = [
+            w for w in weights if not w.isdigit() and spread[w] <= max(2, len(sections) // 2)
+        ][:5]
+        entry["summary"] = summarize(entry["text"], weights)
+        for sentence in sentences(entry["text"]):
+            has_figure = _QUANTITY.search(sentence) or _FORECAST.search(sentence)
+            if has_figure and 12 <= len(sentence) <= 200:
+                digest = hashlib.sha1(f"{entry['id']}|{sentence}".encode()).hexdigest()[:10]
+                facts.append({"id": f"fact:{digest}", "entry_id": entry["id"], "text": sentence})
+    return facts
+
+
+def summarize(text: str, weights: dict[str, float]) -> str:
+    """At most three of the passage's own sentences: its opening one and the weightiest others."""
+    parts = sentences(text)
+    if len(parts) <= SUMMARY_SENTENCES:
+        return "".join(parts)
+    scored = sorted(
+        range(1, len(parts)),
+        key=lambda i: (
+            -sum(w for k, w in weights.items() if k in parts[i]) / len(parts[i]) ** 0.5,
+            i,
+        ),
+    )
+    keep = sorted([0, *scored[: SUMMARY_SENTENCES - 1]])
+    return "".join(parts[i] for i in keep)
 
 
 # --- the whole build ------------------------------------------------------------------------
@@ -454,7 +531,8 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
     glossary_words = sorted(
         {fold(n) for t in terms for n in t.names if has_han(n) and " " not in fold(n)}
     )
-    words, total = build_vocabulary([_index_text(e) for e in entries], glossary_words)
+    full = full_tokenizer(glossary_words)
+    words, total = build_vocabulary(full, [_index_text(e) for e in entries], glossary_words)
     segmenter = Segmenter(((w, f) for w, f in words), total)
     term_keys = [(t.id, [compact(n) for n in t.names]) for t in terms]
     for entry in entries:
@@ -464,6 +542,7 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
             entry["terms"] = [
                 f"term:{tid}" for tid, keys in term_keys if any(k in body for k in keys)
             ]
+    facts = add_digest_material(entries, full)
     return {
         "format": FORMAT_VERSION,
         "articles": [
@@ -477,6 +556,7 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
         ],
         "vocabulary": {"total": total, "words": words},
         "entries": entries,
+        "facts": facts,
     }
 
 

@@ -25,7 +25,7 @@ from knowledge.text import compact
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 1  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 2  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -45,6 +45,7 @@ class KnowledgeIndex:
     term_name_owner: list[int]
     section_titles: list[str]  # compact titles, aligned with `answerable`
     bm25: bm25s.BM25
+    facts: list[dict]
 
     @classmethod
     def from_data(cls, data: dict) -> KnowledgeIndex:
@@ -96,6 +97,7 @@ class KnowledgeIndex:
             term_name_owner=term_name_owner,
             section_titles=[compact(entries[i].title) for i in answerable],
             bm25=bm25,
+            facts=list(data.get("facts", [])),
         )
 
 

@@ -55,6 +55,7 @@ class Entry:
     figures: tuple[str, ...] = ()
     figure_only: bool = False
     terms: tuple[str, ...] = ()
+    summary: str = ""  # at most three of its own sentences, for the digest
 
     @classmethod
     def from_dict(cls, data: dict) -> Entry:
@@ -84,6 +85,7 @@ class Entry:
             figures=tuple(data.get("figures", ())),
             figure_only=bool(data.get("figure_only", False)),
             terms=tuple(data.get("terms", ())),
+            summary=data.get("summary", ""),
         )
 
 
@@ -140,3 +142,12 @@ class Article:
     keywords: tuple[str, ...] = ()
     url: str | None = None
     entry_ids: tuple[str, ...] = ()  # its sections, in reading order
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A sentence of an article that carries a figure (market size, forecast, count)."""
+
+    id: str
+    entry_id: str
+    text: str

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from knowledge.index import EntryList, KnowledgeDataError, KnowledgeIndex, load_index
-from knowledge.model import Article, Entry, Hit, SearchResult
+from knowledge.model import Article, Entry, Fact, Hit, SearchResult
 from knowledge.paths import default_paths, index_cache_dir
 from knowledge.query import ParsedQuery, parse_query
 from knowledge.stopwords import STOPWORDS
@@ -143,6 +143,10 @@ class Knowledge:
 
     def terms(self) -> list[Entry]:
         return [self.entries[i] for i in self._index.term_positions]
+
+    def facts(self) -> list[Fact]:
+        """Sentences that carry figures, in article order (the digest's 数字看趋势)."""
+        return [Fact(f["id"], f["entry_id"], f["text"]) for f in self._index.facts]
 
     def article_entries(self, article: Article) -> list[Entry]:
         """An article's sections in reading order (figure-only headings included)."""

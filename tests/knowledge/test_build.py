@@ -224,3 +224,29 @@ def test_article_with_no_text_fails_the_build(tmp_path: Path, capsys) -> None:
     code = build_command(["--seeds", str(seeds), "--out", str(tmp_path / "out.json")])
     assert code == 2
     assert "empty.md" in capsys.readouterr().err
+
+
+# --- digest material, made at build time --------------------------------------------------
+
+
+def test_sections_get_keywords_and_a_short_summary_of_their_own_sentences(built: dict) -> None:
+    from knowledge.build import sentences
+
+    for entry in built["entries"]:
+        if entry["kind"] != "section" or entry["figure_only"]:
+            continue
+        assert entry["keywords"], entry["title"]
+        assert "AIGC" not in entry["keywords"]  # in every passage, so no keyword of any
+        parts = sentences(entry["summary"])
+        assert 1 <= len(parts) <= 3
+        assert all(p in entry["text"].replace("\n", "") for p in parts)
+
+
+def test_facts_are_sentences_with_figures_from_the_articles(built: dict) -> None:
+    ids = {e["id"] for e in built["entries"]}
+    facts = built["facts"]
+    assert any("1100 亿美元" in f["text"] for f in facts)
+    assert any("100 家" in f["text"] for f in facts)
+    assert any("Gartner" in f["text"] for f in facts)  # a dated forecast, no unit
+    assert all(f["entry_id"] in ids for f in facts)
+    assert len({f["id"] for f in facts}) == len(facts)
