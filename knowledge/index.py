@@ -25,7 +25,7 @@ from knowledge.text import compact
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 2  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 3  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -45,6 +45,7 @@ class KnowledgeIndex:
     term_name_owner: list[int]
     section_titles: list[str]  # compact titles, aligned with `answerable`
     bm25: bm25s.BM25
+    df: dict[str, int]  # in how many answerable entries each token occurs
     facts: list[dict]
 
     @classmethod
@@ -57,6 +58,10 @@ class KnowledgeIndex:
         bm25 = bm25s.BM25()
         corpus = [raw_entries[i].get("tokens", "").split() or ["∅"] for i in answerable]
         bm25.index(corpus, show_progress=False)
+        df: dict[str, int] = {}
+        for tokens in corpus:
+            for token in set(tokens):
+                df[token] = df.get(token, 0) + 1
 
         names: dict[str, list[int]] = {}
         term_names: list[str] = []
@@ -97,6 +102,7 @@ class KnowledgeIndex:
             term_name_owner=term_name_owner,
             section_titles=[compact(entries[i].title) for i in answerable],
             bm25=bm25,
+            df=df,
             facts=list(data.get("facts", [])),
         )
 

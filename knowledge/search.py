@@ -35,7 +35,8 @@ MAX_ALTERNATIVES = 3
 ACCEPT_COVERAGE = 0.6  # share of the query an entry must cover to answer it
 SUGGEST_COVERAGE = 0.5  # ...to be offered as "did you mean"
 MIN_SPECIFICITY = 0.3  # share of a one-entry word's weight the matched words must reach
-CANDIDATES = 30  # entries scored for coverage, by BM25 rank
+CANDIDATES = 30
+MAX_QUERY_GROUPS = 24  # query words scored at most  # entries scored for coverage, by BM25 rank
 TITLE_ACCEPT = 90  # rapidfuzz ratio of the whole query to a section title
 REBUILD_HINT = "python -m bot build"
 
@@ -99,6 +100,7 @@ class Knowledge:
         self._term_name_owner = index.term_name_owner
         self._section_titles = index.section_titles
         self._doc_count = len(index.answerable)
+        self._df = index.df
         self._haystacks: dict[int, str] = {}
         # A lone word as common as "AI" or "模型" is too vague to answer, only to suggest from.
         self._min_specificity = MIN_SPECIFICITY * self._idf(1)
@@ -223,10 +225,9 @@ class Knowledge:
         by its meaningful pieces ("分", "层"); other unknown words stay whole and are looked
         for as substrings, so a segmentation difference never hides a match.
         """
-        vocabulary = self._bm25.vocab_dict
         tokens: list[str] = []
         for token in self.segmenter.tokens(parsed.core):
-            if token not in vocabulary and has_han(token) and len(token) > 1:
+            if token not in self._df and has_han(token) and len(token) > 1:
                 pieces = self.segmenter.pieces(token)
                 if any(p in STOPWORDS for p in pieces):
                     tokens += content_tokens(pieces)
@@ -250,40 +251,47 @@ class Knowledge:
             cached = self._haystacks[doc] = compact(" ".join(parts))
         return cached
 
+    def _group_weight(self, group: tuple[str, ...]) -> float:
+        dfs = [self._df.get(t, 0) for t in group]
+        # A word the knowledge never uses as a token weighs as much as the rarest one.
+        weight = max((self._idf(df) for df in dfs if df), default=self._idf(0))
+        if all(len(t) == 1 and has_han(t) for t in group):
+            weight *= 0.3  # single characters say little on their own
+        return weight
+
     def _score_bm25(self, groups: Sequence[tuple[str, ...]]) -> dict[int, _Scored]:
         if not groups:
             return {}
+        weighted = [(self._group_weight(g), g) for g in groups]
+        # A pasted paragraph is searched by its most telling words; this bounds the work.
+        if len(weighted) > MAX_QUERY_GROUPS:
+            weighted = sorted(weighted, key=lambda wg: -wg[0])[:MAX_QUERY_GROUPS]
         total = np.zeros(self._doc_count, dtype=np.float32)
-        hits_by_group: list[list[tuple[str, np.ndarray]]] = []
-        weights: list[float] = []
-        for group in groups:
-            group_hits = []
-            group_idf = 0.0
+        hits_by_group: list[list[tuple[str, np.ndarray | None]]] = []
+        for _, group in weighted:
+            group_hits: list[tuple[str, np.ndarray | None]] = []
             for token in group:
-                scores = self._bm25.get_scores([token])
-                hits = scores > 0
-                df = int(np.count_nonzero(hits))
-                if df:
-                    group_idf = max(group_idf, self._idf(df))
+                if self._df.get(token):
+                    scores = self._bm25.get_scores([token])
                     total += scores
-                elif has_han(token) and len(token) > 1:
-                    # Unknown as a token: let its pieces find candidates.
-                    total += 0.5 * self._bm25.get_scores(self.segmenter.pieces(token))
-                group_hits.append((token, hits))
-            # A word the knowledge never uses as a token weighs as much as the rarest one.
-            weight = group_idf or self._idf(0)
-            if all(len(t) == 1 and has_han(t) for t in group):
-                weight *= 0.3  # single characters say little on their own
-            weights.append(weight)
+                    group_hits.append((token, scores > 0))
+                else:
+                    if has_han(token) and len(token) > 1:
+                        # Unknown as a token: let its pieces find candidates.
+                        total += 0.5 * self._bm25.get_scores(self.segmenter.pieces(token))
+                    group_hits.append((token, None))
             hits_by_group.append(group_hits)
-        weight_sum = sum(weights)
-        top = [int(d) for d in np.argsort(-total, kind="stable")[:CANDIDATES] if total[d] > 0]
+        weight_sum = sum(w for w, _ in weighted)
+        k = min(CANDIDATES, self._doc_count)
+        top = np.argpartition(-total, k - 1)[:k] if self._doc_count > k else np.arange(k)
+        top = sorted((int(d) for d in top if total[d] > 0), key=lambda d: (-total[d], d))
         result = {}
         for d in top:
             covered = 0.0
-            for weight, group_hits in zip(weights, hits_by_group, strict=True):
+            for (weight, _), group_hits in zip(weighted, hits_by_group, strict=True):
                 if any(
-                    hits[d] or (has_han(token) and token in self._haystack(d))
+                    (hits is not None and hits[d])
+                    or (has_han(token) and token in self._haystack(d))
                     for token, hits in group_hits
                 ):
                     covered += weight

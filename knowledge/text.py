@@ -138,6 +138,10 @@ def is_latin_token(token: str) -> bool:
 
 def clean_query(raw: str) -> tuple[str, bool]:
     """User text → (text to search, whether it was cut to MAX_QUERY_CHARS)."""
-    text = _SPACES.sub(" ", drop_control_chars(raw)).strip()
+    # Clean a generous head only: a 100 KB paste costs no more than a long question.
+    head = raw[: MAX_QUERY_CHARS * 4]
+    text = _SPACES.sub(" ", drop_control_chars(head)).strip()
+    if len(raw) > len(head) and len(text) <= MAX_QUERY_CHARS:
+        return text, True
     truncated = len(text) > MAX_QUERY_CHARS
     return text[:MAX_QUERY_CHARS], truncated
