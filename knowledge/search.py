@@ -102,6 +102,7 @@ class Knowledge:
         self._doc_count = len(index.answerable)
         self._df = index.df
         self._haystacks: dict[int, str] = {}
+        self._name_key_cache: dict[int, list[str]] = {}
         # A lone word as common as "AI" or "模型" is too vague to answer, only to suggest from.
         self._min_specificity = MIN_SPECIFICITY * self._idf(1)
 
@@ -172,8 +173,7 @@ class Knowledge:
         picked: list[int] = []
         covered = haystack
         for i in ordered:
-            keys = [compact(n) for n in (*self.entries[i].aliases,) if compact(n)]
-            hits = [k for k in keys if k in covered]
+            hits = [k for k in self._name_keys(i)[1:] if k in covered]
             if not hits:
                 continue
             picked.append(i)
@@ -377,11 +377,18 @@ class Knowledge:
         ids = self.entries[index].sections
         return [self._position[i] for i in ids if i in self._position]
 
+    def _name_keys(self, index: int) -> list[str]:
+        """Compact forms of an entry's title and names, folded once per entry."""
+        keys = self._name_key_cache.get(index)
+        if keys is None:
+            entry = self.entries[index]
+            names = [entry.title, *entry.aliases] if entry.kind == "term" else [entry.title]
+            keys = self._name_key_cache[index] = [k for k in map(compact, names) if k]
+        return keys
+
     def _name_similarity(self, key: str, index: int) -> float:
         """How close the whole query is to the entry's title or one of its names (0..1)."""
-        entry = self.entries[index]
-        names = [entry.title, *entry.aliases] if entry.kind == "term" else [entry.title]
-        result = process.extractOne(key, [compact(n) for n in names], scorer=fuzz.ratio)
+        result = process.extractOne(key, self._name_keys(index), scorer=fuzz.ratio)
         return result[1] / 100 if result else 0.0
 
     def _alternatives(self, answer: int | None, scored: dict[int, _Scored]) -> tuple[Hit, ...]:
