@@ -44,7 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(run=_ask)
 
     commands.add_parser("build", help="rebuild the knowledge file from seeds/ and the glossary")
+
+    serve = commands.add_parser("serve", help="run the Slack app over HTTP (gunicorn, $PORT)")
+    serve.set_defaults(run=lambda args: _slack("http"))
+    socket = commands.add_parser("socket", help="run the Slack app in Socket Mode")
+    socket.set_defaults(run=lambda args: _slack("socket"))
     return parser
+
+
+def _slack(mode: str) -> int:
+    from bot.server import main as run_slack  # Slack and gunicorn are only imported when used
+
+    return run_slack(mode)
 
 
 def main(argv: list[str] | None = None) -> int:

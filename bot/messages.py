@@ -34,3 +34,90 @@ TRUNCATED = {
     "en": "(Your question was longer than {limit} characters; only the first {limit} were used.)",
 }
 FIGURE_UNAVAILABLE = "原文此处是一张图表，图表内容在知识库中不可用。"
+
+# --- Slack ------------------------------------------------------------------------------------
+# Placeholders filled with user text ({query}, {keyword}) receive mrkdwn-escaped text.
+
+SLASH_COMMAND = "/aigc"
+SHARE_BUTTON = {"zh": "在频道中分享", "en": "Share in channel"}
+DID_YOU_MEAN = {"zh": "你是不是想找…", "en": "Did you mean…"}
+RELATED_LABEL = {"zh": "相关术语", "en": "Related"}
+ENGLISH_NAME_LABEL = {"zh": "英文", "en": "English"}
+ASKED_BY = {"zh": "<@{user}> 问：{query}", "en": "<@{user}> asked: {query}"}
+
+HELP_TITLE = "AIGC 知识助手 · 使用说明"
+HELP_INTRO = (
+    "我根据知识库回答关于 AI 生成内容（AIGC）的问题，回答只有你自己能看到，"
+    "可以一键分享到频道。\n"
+    "I answer questions about AI-generated content from the team's knowledge base."
+)
+HELP_WAYS = (
+    "*三种用法 / Three ways in*\n"
+    "• `/aigc 你的问题` — 只有你能看到的回答 (private answer)\n"
+    "• 在频道里 `@AIGC 知识助手 你的问题` — 在消息串里回答 (answer in the thread)\n"
+    "• 私信我 — 直接回答 (direct message)\n"
+    "• 消息菜单 ⋯ → *解释术语* — 解释一条消息里的 AIGC 术语 (explain the terms in a message)"
+)
+HELP_COMMANDS = (
+    "*命令 / Commands*\n"
+    "• `/aigc help` — 本说明\n"
+    "• `/aigc terms [关键词]` — 浏览术语表 (browse the glossary)\n"
+    "• `/aigc toc` — 文章目录 (sections of each article)"
+)
+HELP_EXAMPLES_LABEL = "*试试 / Try*"
+MENTION_HELP = {
+    "zh": "在 @我 后面写上问题，例如：@AIGC 知识助手 什么是MaaS。输入 `/aigc help` 查看全部用法。",
+    "en": "Write your question after the mention, e.g. “@AIGC 知识助手 what is AIGC”. "
+    "Type `/aigc help` for everything I can do.",
+}
+
+TERMS_TITLE = "术语表 / Glossary"
+TERMS_FILTERED = "包含“{keyword}”的术语：{count} 个"
+TERMS_ALL = "共 {count} 个术语"
+TERMS_PAGE = "第 {page}/{pages} 页"
+TERMS_NONE = "没有找到包含“{keyword}”的术语。输入 `/aigc terms` 浏览全部术语。"
+PREVIOUS_PAGE = "上一页"
+NEXT_PAGE = "下一页"
+
+TOC_TITLE = "文章目录 / Contents"
+TOC_EMPTY = "知识库里还没有文章。"
+
+HOME_WELCOME = (
+    "👋 你好！我是 *AIGC 知识助手*，根据团队整理的文章和术语表回答关于 AI 生成内容（AIGC）的问题。"
+)
+HOME_GLOSSARY = "术语表 / Glossary"
+HOME_TOP_QUESTIONS = "大家最常问 / Most asked"
+
+SHORTCUT_CALLBACK_ID = "explain_terms"
+SHORTCUT_TITLE = {"zh": "这条消息里的 AIGC 术语", "en": "AIGC terms in this message"}
+SHORTCUT_NONE = {
+    "zh": "这条消息里没有找到术语表中的 AIGC 术语。",
+    "en": "No glossary terms were found in this message.",
+}
+SHORTCUT_MORE = {
+    "zh": "用 `/aigc 术语名` 查看完整解释。",
+    "en": "Use `/aigc <term>` for the full explanation.",
+}
+
+APOLOGY = {
+    "zh": "抱歉，处理你的请求时出了问题，请稍后再试。",
+    "en": "Sorry, something went wrong while handling your request. Please try again.",
+}
+STILL_SEARCHING = {"zh": "正在查找…", "en": "Looking it up…"}
+ENTRY_GONE = {
+    "zh": "这条内容已不在知识库里了，请重新提问。",
+    "en": "That entry is no longer in the knowledge base; please ask again.",
+}
+NOT_IN_CHANNEL = {
+    "zh": "我还不在这个频道里，没法发消息。请先用 `/invite @AIGC知识助手` 邀请我，再试一次。",
+    "en": "I'm not in this channel, so I can't post here. Invite me with "
+    "`/invite @AIGC知识助手` and try again.",
+}
+CHANNEL_NOT_FOUND = {
+    "zh": "我看不到这个频道（可能是私有频道或私信）。请先用 `/invite @AIGC知识助手` 邀请我。",
+    "en": "I can't see this channel (it may be private). Invite me with `/invite @AIGC知识助手` first.",
+}
+RATE_LIMITED = {
+    "zh": "Slack 暂时限制了我的发送频率，请过一分钟再试。",
+    "en": "Slack is rate-limiting me right now; please try again in a minute.",
+}

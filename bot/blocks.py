@@ -1,0 +1,388 @@
+"""Block Kit rendering: pure functions from knowledge data to Slack blocks (plain dicts).
+
+Everything built here goes through slack_sdk's block models, whose `to_dict()` refuses text over
+Slack's limits; long knowledge text is split or clipped first so that never happens. User text
+echoed back is escaped with `escape()` so it can never mention, link or notify anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from itertools import groupby
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot import messages as m
+from knowledge import Article, Entry, SearchResult
+from knowledge.text import MAX_QUERY_CHARS
+
+MAX_BLOCKS = 50  # per message
+MAX_HOME_BLOCKS = 100  # per App Home view
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+CONTEXT_TEXT = 2000
+QUERY_IN_VALUE = 200  # characters of the query carried in a button value
+TERMS_PER_PAGE = 15
+MAX_SHORTCUT_TERMS = 10
+THEMES = (
+    "基础概念",
+    "技术与模型",
+    "产业生态",
+    "企业与产品",
+    "应用与场景",
+    "合成数据",
+    "治理与风险",
+)
+
+# Action ids, matched by the listeners in bot/listeners/actions.py.
+SHARE_ACTION = "share_answer"
+ALTERNATIVE_ACTION = "show_alternative"  # followed by _0, _1, _2 (ids must be unique in a block)
+TERMS_PAGE_ACTION = "terms_page"  # followed by _prev / _next
+
+Lookup = Callable[[str], Entry | None]
+
+_SENTENCE_END = re.compile(r"(?<=[。!?！？])|(?<=[.!?])\s")
+
+
+def escape(text: str) -> str:
+    """Make text safe inside mrkdwn: `<!channel>`, `<@U…>`, `<#C…>` and links become plain text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def carried_query(query: str) -> str:
+    """The query as carried in a button value: clipped and already escaped, so even the
+    payloads the app sends hold no live mention."""
+    return escape(query[:QUERY_IN_VALUE])
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip()
+    return clip(sentence or text.strip(), limit)
+
+
+def encode_value(**fields: object) -> str:
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_value(value: str) -> dict:
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def definition(entry: Entry, lang: str) -> str:
+    """A term's one-line definition: the English gloss for English readers, else the first
+    Chinese sentence."""
+    if lang == "en" and entry.gloss:
+        return entry.gloss
+    return first_sentence(entry.text)
+
+
+def _dicts(blocks: Iterable[Block]) -> list[dict]:
+    return [b.to_dict() for b in blocks]
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT)))
+
+
+def _context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(t, CONTEXT_TEXT)) for t in texts])
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=clip(text, HEADER_TEXT))
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=clip(text, BUTTON_TEXT), action_id=action_id, value=value[:BUTTON_VALUE], style=style
+    )
+
+
+def _text_sections(text: str, limit: int = SECTION_TEXT) -> list[SectionBlock]:
+    """Split long text into sections at paragraph or line breaks, each within Slack's limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:  # a single over-long line: cut it
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current += line
+    if current.strip():
+        chunks.append(current)
+    return [_section(c.strip("\n")) for c in chunks if c.strip()]
+
+
+def _lines_as_sections(lines: Iterable[str]) -> list[SectionBlock]:
+    return _text_sections("\n".join(lines))
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def answer_blocks(result: SearchResult, lookup: Lookup, *, shareable: bool) -> list[dict]:
+    """The reply to a query: the answer, or a kind no-answer with suggestions, or the usage."""
+    lang = result.language
+    if result.status == "empty" or (result.answer is None and not result.query):
+        return help_blocks()
+    if result.answer is None:
+        return no_answer_blocks(result, shareable=shareable)
+    return entry_blocks(
+        result.answer.entry,
+        lang,
+        lookup,
+        query=result.query,
+        shareable=shareable,
+        alternatives=[h.entry for h in result.alternatives],
+        truncated=result.truncated,
+    )
+
+
+def entry_blocks(
+    entry: Entry,
+    lang: str,
+    lookup: Lookup,
+    *,
+    query: str,
+    shareable: bool,
+    alternatives: Sequence[Entry] = (),
+    truncated: bool = False,
+) -> list[dict]:
+    blocks: list[Block] = []
+    if truncated:
+        blocks.append(_context(m.TRUNCATED[lang].format(limit=MAX_QUERY_CHARS)))
+    blocks += _entry_body(entry, lang, lookup)
+    carried = carried_query(unescape(query))
+    if shareable:
+        share = encode_value(id=entry.id, q=carried, l=lang)
+        blocks.append(
+            ActionsBlock(elements=[_button(m.SHARE_BUTTON[lang], SHARE_ACTION, share, "primary")])
+        )
+    if alternatives:
+        blocks.append(_context(m.DID_YOU_MEAN[lang]))
+        blocks.append(
+            ActionsBlock(elements=_alternative_buttons(alternatives, lang, carried, shareable))
+        )
+    return _dicts(blocks[:MAX_BLOCKS])
+
+
+def _alternative_buttons(
+    alternatives: Sequence[Entry], lang: str, query: str, shareable: bool
+) -> list[ButtonElement]:
+    return [
+        _button(
+            alt.title,
+            f"{ALTERNATIVE_ACTION}_{i}",
+            encode_value(id=alt.id, q=query, l=lang, s=int(shareable)),
+        )
+        for i, alt in enumerate(alternatives[:3])
+    ]
+
+
+def _entry_body(entry: Entry, lang: str, lookup: Lookup) -> list[Block]:
+    """Title, text and the context line (source, English name, related terms)."""
+    blocks: list[Block] = [_header(entry.title)]
+    text = entry.text
+    if entry.kind == "term" and lang == "en" and entry.gloss:
+        text = f"{entry.gloss}\n\n{text}"
+    if entry.figure_only or not text.strip():
+        text = m.FIGURE_UNAVAILABLE
+    # Leave room for the notice, header, context, share button and alternatives.
+    blocks += _text_sections(escape(text))[: MAX_BLOCKS - 7]
+    context = [f"{m.SOURCE_LABEL[lang]}: {escape(entry.source.label())}"]
+    if entry.kind == "term":
+        names = " · ".join(n for n in (entry.en, entry.abbr) if n and n != entry.title)
+        if names:
+            context.append(f"{m.ENGLISH_NAME_LABEL[lang]}: {escape(names)}")
+        related = [e.title for e in map(lookup, entry.related) if e is not None]
+        if related:
+            context.append(f"{m.RELATED_LABEL[lang]}: {escape('、'.join(related[:8]))}")
+    blocks.append(_context(*context))
+    return blocks
+
+
+def no_answer_blocks(result: SearchResult, *, shareable: bool) -> list[dict]:
+    lang = result.language
+    blocks: list[Block] = []
+    if result.truncated:
+        blocks.append(_context(m.TRUNCATED[lang].format(limit=MAX_QUERY_CHARS)))
+    blocks.append(_section(m.NO_ANSWER[lang].format(query=escape(clip(result.query, 300)))))
+    if result.alternatives:
+        blocks.append(_section(m.SUGGESTIONS_HEADING[lang]))
+        alternatives = [h.entry for h in result.alternatives]
+        blocks.append(
+            ActionsBlock(
+                elements=_alternative_buttons(
+                    alternatives, lang, carried_query(result.query), shareable
+                )
+            )
+        )
+    else:
+        blocks.append(_context(m.NO_SUGGESTIONS[lang]))
+    return _dicts(blocks)
+
+
+def shared_answer_blocks(
+    entry: Entry, lang: str, lookup: Lookup, *, user: str, query: str
+) -> list[dict]:
+    """The public copy posted by the share button: who asked, what, and the answer.
+
+    `query` comes from a button value (escaped); it is normalised, never escaped twice."""
+    asked = m.ASKED_BY[lang].format(user=user, query=escape(clip(unescape(query), 300)))
+    return _dicts([_context(asked), *_entry_body(entry, lang, lookup)][:MAX_BLOCKS])
+
+
+def answer_text(result: SearchResult) -> str:
+    """Plain notification text that goes beside the blocks."""
+    if result.answer is not None:
+        return result.answer.entry.title
+    if result.status == "empty":
+        return m.USAGE[result.language]
+    return m.NO_ANSWER[result.language].format(query=escape(clip(result.query, 300)))
+
+
+# --- help, glossary, contents ----------------------------------------------------------------------
+
+
+def help_blocks() -> list[dict]:
+    examples = "\n".join(f"• `/aigc {q}`" for q in m.USAGE_EXAMPLES)
+    return _dicts(
+        [
+            _header(m.HELP_TITLE),
+            _section(m.HELP_INTRO),
+            _section(m.HELP_WAYS),
+            _section(m.HELP_COMMANDS),
+            _section(f"{m.HELP_EXAMPLES_LABEL}\n{examples}"),
+        ]
+    )
+
+
+def notice_blocks(text: str) -> list[dict]:
+    return _dicts([_section(text)])
+
+
+def page_count(total: int, per_page: int = TERMS_PER_PAGE) -> int:
+    return max(1, -(-total // per_page))
+
+
+def terms_page_blocks(terms: Sequence[Entry], *, keyword: str, page: int) -> list[dict]:
+    """One page of the glossary (all terms, or those matching `keyword`), with page buttons."""
+    keyword = clip(keyword, 100)
+    if not terms:
+        return notice_blocks(m.TERMS_NONE.format(keyword=escape(keyword)))
+    pages = page_count(len(terms))
+    page = min(max(page, 0), pages - 1)
+    shown = terms[page * TERMS_PER_PAGE : (page + 1) * TERMS_PER_PAGE]
+    summary = (
+        m.TERMS_FILTERED.format(keyword=escape(keyword), count=len(terms))
+        if keyword
+        else m.TERMS_ALL.format(count=len(terms))
+    )
+    blocks: list[Block] = [
+        _header(m.TERMS_TITLE),
+        _context(f"{summary} · {m.TERMS_PAGE.format(page=page + 1, pages=pages)}"),
+    ]
+    blocks += [_section(_term_line(t, "zh")) for t in shown]
+    buttons = []
+    if page > 0:
+        buttons.append(
+            _button(
+                m.PREVIOUS_PAGE, f"{TERMS_PAGE_ACTION}_prev", encode_value(k=keyword, p=page - 1)
+            )
+        )
+    if page < pages - 1:
+        buttons.append(
+            _button(m.NEXT_PAGE, f"{TERMS_PAGE_ACTION}_next", encode_value(k=keyword, p=page + 1))
+        )
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return _dicts(blocks)
+
+
+def _term_line(term: Entry, lang: str) -> str:
+    names = " · ".join(n for n in (term.en, term.abbr) if n and n != term.title)
+    head = f"*{escape(term.title)}*" + (f"  _{escape(names)}_" if names else "")
+    return f"{head}\n{escape(definition(term, lang))}"
+
+
+def toc_blocks(articles: Sequence[Article], lookup: Lookup) -> list[dict]:
+    """Each article and its section headings, indented by depth."""
+    if not articles:
+        return notice_blocks(m.TOC_EMPTY)
+    blocks: list[Block] = [_header(m.TOC_TITLE)]
+    for article in articles:
+        lines = [f"*{escape(article.title)}*"]
+        seen: set[tuple[str, ...]] = set()
+        for entry in map(lookup, article.entry_ids):
+            if entry is None or entry.kind != "section":
+                continue
+            path = entry.source.heading_path or (entry.title,)
+            for depth in range(1, len(path) + 1):
+                if path[:depth] not in seen:
+                    seen.add(path[:depth])
+                    lines.append("    " * (depth - 1) + f"• {escape(path[depth - 1])}")
+        blocks += _lines_as_sections(lines)
+    return _dicts(blocks[:MAX_BLOCKS])
+
+
+def home_view(terms: Sequence[Entry], top_questions: Sequence[str] = ()) -> dict:
+    """The App Home tab: welcome, the ways in, most asked questions, the glossary by theme."""
+    blocks: list[Block] = [
+        _header(m.APP_NAME),
+        _section(m.HOME_WELCOME),
+        _section(m.HELP_WAYS),
+        _section(m.HELP_COMMANDS),
+    ]
+    if top_questions:
+        blocks += [DividerBlock(), _header(m.HOME_TOP_QUESTIONS)]
+        blocks += _lines_as_sections(f"• {escape(clip(q, 200))}" for q in top_questions[:10])
+    blocks += [DividerBlock(), _header(m.HOME_GLOSSARY)]
+    order = {theme: i for i, theme in enumerate(THEMES)}
+    by_theme = sorted(terms, key=lambda t: (order.get(t.theme, len(order)), t.theme))
+    for theme, group in groupby(by_theme, key=lambda t: t.theme):
+        lines = [f"*{escape(theme or '其他')}*"]
+        for t in group:
+            en = f" · {escape(t.en)}" if t.en and t.en != t.title else ""
+            lines.append(f"• {escape(t.title)}{en}")
+        blocks += _lines_as_sections(lines)
+    return {"type": "home", "blocks": _dicts(blocks[:MAX_HOME_BLOCKS])}
+
+
+def shortcut_blocks(terms: Sequence[Entry], lang: str) -> list[dict]:
+    """The terms found in a message, most specific first, each with its one-line definition."""
+    if not terms:
+        return notice_blocks(m.SHORTCUT_NONE[lang])
+    blocks: list[Block] = [_section(f"*{m.SHORTCUT_TITLE[lang]}*")]
+    blocks += [_section(_term_line(t, lang)) for t in terms[:MAX_SHORTCUT_TERMS]]
+    blocks.append(_context(m.SHORTCUT_MORE[lang]))
+    return _dicts(blocks)

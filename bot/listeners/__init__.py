@@ -1,0 +1,40 @@
+"""Slack listeners grouped by feature. Each module has plain functions (testable with mocks)
+and a `register(app, deps)` that wires them to the Bolt app."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from slack_bolt import App
+
+from bot.answers import Answerer
+from bot.misses import InMemoryMissRecorder, MissRecorder
+from knowledge import Knowledge
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the listeners need besides what Bolt passes them."""
+
+    knowledge: Knowledge
+    misses: MissRecorder = field(default_factory=InMemoryMissRecorder)
+    # Slash commands answer in the ack when the search finishes within this budget (seconds);
+    # otherwise they ack at once and answer through response_url when it does.
+    search_budget: float = 2.0
+    answer_cache_size: int = 2048
+    search_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
+    )
+
+    @cached_property
+    def answers(self) -> Answerer:
+        return Answerer(self.knowledge, cache_size=self.answer_cache_size)
+
+
+def register_all(app: App, deps: Deps) -> None:
+    from bot.listeners import actions, commands, events, shortcuts
+
+    for module in (commands, actions, events, shortcuts):
+        module.register(app, deps)

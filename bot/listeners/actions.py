@@ -1,0 +1,116 @@
+"""Buttons: share an answer in the channel, pick a "did you mean" alternative, turn glossary pages.
+
+Each acks at once; the work (Slack API calls, response_url posts) runs lazily afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks as b
+from bot import messages as m
+from bot.listeners import Deps
+from bot.listeners.commands import filter_terms
+from bot.listeners.common import ack_only, slack_error_advice
+
+log = logging.getLogger(__name__)
+
+
+def _language(value: dict) -> str:
+    return "en" if value.get("l") == "en" else "zh"
+
+
+def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    """Post a public copy saying who asked, then delete the asker's ephemeral answer."""
+    value = b.decode_value(action.get("value", ""))
+    lang = _language(value)
+    entry = deps.knowledge.get(str(value.get("id", "")))
+    if entry is None:
+        respond(response_type="ephemeral", replace_original=False, text=m.ENTRY_GONE[lang])
+        return
+    user = body["user"]["id"]
+    blocks = b.shared_answer_blocks(
+        entry, lang, deps.knowledge.get, user=user, query=str(value.get("q", ""))
+    )
+    try:
+        client.chat_postMessage(channel=body["channel"]["id"], blocks=blocks, text=entry.title)
+    except SlackApiError as error:
+        log.warning("share failed: %s", error.response.get("error"))
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=slack_error_advice(error, lang),
+        )
+        return
+    respond(delete_original=True)
+
+
+def show_alternative(action: dict, respond: Respond, deps: Deps) -> None:
+    """Replace the answer in place with the alternative the user picked."""
+    value = b.decode_value(action.get("value", ""))
+    lang = _language(value)
+    entry = deps.knowledge.get(str(value.get("id", "")))
+    if entry is None:
+        respond(response_type="ephemeral", replace_original=False, text=m.ENTRY_GONE[lang])
+        return
+    blocks = b.entry_blocks(
+        entry,
+        lang,
+        deps.knowledge.get,
+        query=str(value.get("q", "")),
+        shareable=bool(value.get("s")),
+    )
+    respond(replace_original=True, blocks=blocks, text=entry.title)
+
+
+def turn_terms_page(action: dict, respond: Respond, deps: Deps) -> None:
+    value = b.decode_value(action.get("value", ""))
+    keyword = str(value.get("k", ""))
+    page = value.get("p", 0)
+    page = page if isinstance(page, int) else 0
+    terms = filter_terms(deps.knowledge.terms(), keyword)
+    blocks = b.terms_page_blocks(terms, keyword=keyword, page=page)
+    respond(replace_original=True, blocks=blocks, text=m.TERMS_TITLE)
+
+
+def _apologize(respond: Respond, value: str) -> None:
+    try:
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=m.APOLOGY[_language(b.decode_value(value))],
+        )
+    except Exception:
+        log.exception("could not send the apology either")
+
+
+def register(app: App, deps: Deps) -> None:
+    def share(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        try:
+            share_answer(body, action, respond, client, deps)
+        except Exception:
+            log.exception("share button failed")
+            _apologize(respond, action.get("value", ""))
+
+    def alternative(action: dict, respond: Respond) -> None:
+        try:
+            show_alternative(action, respond, deps)
+        except Exception:
+            log.exception("alternative button failed")
+            _apologize(respond, action.get("value", ""))
+
+    def terms_page(action: dict, respond: Respond) -> None:
+        try:
+            turn_terms_page(action, respond, deps)
+        except Exception:
+            log.exception("glossary page button failed")
+            _apologize(respond, "")
+
+    app.action(b.SHARE_ACTION)(ack=ack_only, lazy=[share])
+    app.action(re.compile(rf"^{b.ALTERNATIVE_ACTION}_\d$"))(ack=ack_only, lazy=[alternative])
+    app.action(re.compile(rf"^{b.TERMS_PAGE_ACTION}_(prev|next)$"))(ack=ack_only, lazy=[terms_page])

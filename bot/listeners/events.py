@@ -1,0 +1,124 @@
+"""Events: @mentions (answered in the thread), direct messages, and the App Home tab."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks as b
+from bot import messages as m
+from bot.listeners import Deps
+from bot.listeners.common import ack_only, language_of, record_miss
+
+log = logging.getLogger(__name__)
+
+_ANY_MENTION_AT_START = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def question_from_mention(text: str, bot_user_id: str | None) -> str:
+    """The question in a mention: the text without the bot's own `<@U…>` mention(s)."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    else:
+        text = _ANY_MENTION_AT_START.sub(" ", text)
+    return text.strip()
+
+
+def _post_answer(
+    client: WebClient, deps: Deps, *, channel: str, thread_ts: str | None, query: str, team_id
+) -> None:
+    reply = deps.answers.answer(query, shareable=False)
+    client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, blocks=reply.blocks, text=reply.text
+    )
+    record_miss(deps, team_id, reply.result)
+
+
+def _apologize(client: WebClient, channel: str, thread_ts: str | None, text: str) -> None:
+    try:
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=m.APOLOGY[language_of(text)]
+        )
+    except Exception:
+        log.exception("could not send the apology either")
+
+
+def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: Deps) -> None:
+    """Answer in the thread of the mention (starting one under it if it was not in a thread)."""
+    channel = event["channel"]
+    thread_ts = event.get("thread_ts") or event["ts"]
+    question = question_from_mention(event.get("text", ""), context.bot_user_id)
+    try:
+        if not question:
+            lang = language_of(question)
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=m.MENTION_HELP[lang])
+            return
+        _post_answer(
+            client,
+            deps,
+            channel=channel,
+            thread_ts=thread_ts,
+            query=question,
+            team_id=context.team_id,
+        )
+    except Exception:
+        log.exception("mention in %s failed", channel)
+        _apologize(client, channel, thread_ts, question)
+
+
+def is_direct_message(event: dict) -> bool:
+    """A person's own message in a DM with the bot: no edits, joins, bot posts or other subtypes."""
+    return (
+        event.get("channel_type") == "im"
+        and not event.get("subtype")
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+    )
+
+
+def answer_direct_message(event: dict, context: BoltContext, client: WebClient, deps: Deps) -> None:
+    if not is_direct_message(event):
+        return
+    channel, text = event["channel"], event.get("text", "")
+    try:
+        _post_answer(
+            client,
+            deps,
+            channel=channel,
+            thread_ts=event.get("thread_ts"),
+            query=text,
+            team_id=context.team_id,
+        )
+    except Exception:
+        log.exception("direct message in %s failed", channel)
+        _apologize(client, channel, event.get("thread_ts"), text)
+
+
+def publish_home(event: dict, client: WebClient, view: dict) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    try:
+        client.views_publish(user_id=event["user"], view=view)
+    except Exception:
+        log.exception("could not publish App Home for %s", event.get("user"))
+
+
+def register(app: App, deps: Deps) -> None:
+    # The knowledge does not change while the app runs, so the Home view is rendered once.
+    home = b.home_view(deps.knowledge.terms())
+
+    def mention(event: dict, context: BoltContext, client: WebClient) -> None:
+        answer_mention(event, context, client, deps)
+
+    def direct_message(event: dict, context: BoltContext, client: WebClient) -> None:
+        answer_direct_message(event, context, client, deps)
+
+    def home_opened(event: dict, client: WebClient) -> None:
+        publish_home(event, client, home)
+
+    app.event("app_mention")(ack=ack_only, lazy=[mention])
+    app.event("message")(ack=ack_only, lazy=[direct_message])
+    app.event("app_home_opened")(ack=ack_only, lazy=[home_opened])

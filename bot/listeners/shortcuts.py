@@ -1,0 +1,43 @@
+"""Message shortcut 解释术语 / Explain AIGC terms: the glossary terms named in a message."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks as b
+from bot import messages as m
+from bot.listeners import Deps
+from bot.listeners.common import ack_only, language_of
+
+log = logging.getLogger(__name__)
+
+
+def explain_terms(shortcut: dict, respond: Respond | None, client: WebClient, deps: Deps) -> None:
+    """Ephemeral list of at most 10 terms in the message, most specific first, or "none found"."""
+    text = shortcut.get("message", {}).get("text", "")
+    lang = language_of(text)
+    try:
+        terms = deps.knowledge.find_terms(text, limit=b.MAX_SHORTCUT_TERMS)
+        blocks, fallback = b.shortcut_blocks(terms, lang), m.SHORTCUT_TITLE[lang]
+    except Exception:
+        log.exception("explaining terms failed")
+        blocks, fallback = b.notice_blocks(m.APOLOGY[lang]), m.APOLOGY[lang]
+    if respond is not None:
+        respond(response_type="ephemeral", replace_original=False, blocks=blocks, text=fallback)
+    else:
+        client.chat_postEphemeral(
+            channel=shortcut["channel"]["id"],
+            user=shortcut["user"]["id"],
+            blocks=blocks,
+            text=fallback,
+        )
+
+
+def register(app: App, deps: Deps) -> None:
+    def explain(shortcut: dict, respond: Respond, client: WebClient) -> None:
+        explain_terms(shortcut, respond, client, deps)
+
+    app.shortcut(m.SHORTCUT_CALLBACK_ID)(ack=ack_only, lazy=[explain])

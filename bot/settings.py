@@ -1,0 +1,154 @@
+"""The environment, read once into one frozen Settings object that is passed down.
+
+A missing or inconsistent variable is a `SettingsError` whose message lists everything that is
+wrong for the chosen mode, so the CLI can print it and exit 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+
+from knowledge.paths import APP_NAME
+
+Mode = Literal["socket", "http"]
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+# The bot scopes the manifest asks for; OAuth installs request the same ones.
+BOT_SCOPES = ("commands", "chat:write", "app_mentions:read", "im:history")
+
+
+class SettingsError(ValueError):
+    """The environment cannot run the chosen mode. `problems` lists each thing to fix."""
+
+    def __init__(self, mode: Mode, problems: list[str]) -> None:
+        self.mode = mode
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"Cannot start in {mode} mode; fix these environment variables (see docs/SLACK_SETUP.md):\n"
+            f"{lines}"
+        )
+
+
+def default_database_url() -> str:
+    path = Path(platformdirs.user_data_dir(APP_NAME)) / "bot.sqlite3"
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: Mode
+    bot_token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = ""
+    port: int = DEFAULT_PORT
+    web_concurrency: int = 2  # gunicorn worker processes
+    answer_cache_size: int = 2048  # rendered replies kept per process; 0 turns the cache off
+    knowledge_file: Path | None = None
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """Multi-workspace installs: only over HTTP, only when the OAuth client is configured."""
+        return self.mode == "http" and bool(self.client_id and self.client_secret)
+
+    @classmethod
+    def from_env(cls, mode: Mode, env: Mapping[str, str] = os.environ) -> Settings:
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        problems: list[str] = []
+        bot_token, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN")
+        signing_secret = get("SLACK_SIGNING_SECRET")
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+
+        if mode == "socket":
+            if not bot_token:
+                problems.append("SLACK_BOT_TOKEN is missing (the xoxb-… Bot User OAuth Token)")
+            if not app_token:
+                problems.append(
+                    "SLACK_APP_TOKEN is missing (an xapp-… app-level token with connections:write)"
+                )
+            elif not app_token.startswith("xapp-"):
+                problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+            if client_id or client_secret:
+                problems.append(
+                    "SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are set, but Socket Mode serves the one "
+                    "workspace of SLACK_BOT_TOKEN: unset them, or run `python -m bot serve` for OAuth"
+                )
+        else:
+            if not signing_secret:
+                problems.append(
+                    "SLACK_SIGNING_SECRET is missing (Basic Information → Signing Secret)"
+                )
+            if bool(client_id) != bool(client_secret):
+                have, lack = (
+                    ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+                    if client_id
+                    else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+                )
+                problems.append(f"{have} is set but {lack} is missing (OAuth needs both)")
+            elif client_id and bot_token:
+                problems.append(
+                    "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: use the "
+                    "token for one workspace or the OAuth client for many, not both"
+                )
+            elif not client_id and not bot_token:
+                problems.append(
+                    "SLACK_BOT_TOKEN is missing (one workspace), or set SLACK_CLIENT_ID and "
+                    "SLACK_CLIENT_SECRET for multi-workspace OAuth installs"
+                )
+
+        if bot_token and not bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+
+        port = DEFAULT_PORT
+        raw_port = get("PORT")
+        if raw_port is not None:
+            if raw_port.isdigit() and 0 < int(raw_port) < 65536:
+                port = int(raw_port)
+            else:
+                problems.append(f"PORT must be a number between 1 and 65535, not {raw_port!r}")
+
+        workers = get("WEB_CONCURRENCY") or "2"
+        if not (workers.isdigit() and int(workers) > 0):
+            problems.append(f"WEB_CONCURRENCY must be a positive number, not {workers!r}")
+
+        cache_size = get("ANSWER_CACHE_SIZE") or "2048"
+        if not cache_size.isdigit():
+            problems.append(f"ANSWER_CACHE_SIZE must be a number (0 = off), not {cache_size!r}")
+
+        api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        if not api_url.startswith(("https://", "http://")):
+            problems.append(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
+        api_url = api_url.rstrip("/") + "/"
+
+        if problems:
+            raise SettingsError(mode, problems)
+
+        knowledge_file = get("KNOWLEDGE_FILE")
+        return cls(
+            mode=mode,
+            bot_token=bot_token,
+            app_token=app_token,
+            signing_secret=signing_secret,
+            client_id=client_id,
+            client_secret=client_secret,
+            slack_api_url=api_url,
+            database_url=get("DATABASE_URL") or default_database_url(),
+            port=port,
+            web_concurrency=int(workers),
+            answer_cache_size=int(cache_size),
+            knowledge_file=Path(knowledge_file) if knowledge_file else None,
+        )

@@ -1,0 +1,138 @@
+"""create_app's clients and wiring, Socket Mode, OAuth routes and the WSGI app (no network
+beyond a stand-in on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+from unittest.mock import Mock
+
+import pytest
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+from bot.app import create_app, make_web_client
+from bot.server import gunicorn_options, socket_mode_handler, wsgi_app
+from bot.settings import Settings
+from tests import payloads as p
+from tests.e2e.fake_slack import FakeSlack
+
+
+@pytest.fixture(scope="module")
+def fake_slack():
+    slack = FakeSlack()
+    yield slack
+    slack.close()
+
+
+def socket_settings(api_url: str) -> Settings:
+    return Settings.from_env(
+        "socket",
+        {"SLACK_BOT_TOKEN": "xoxb-sock", "SLACK_APP_TOKEN": "xapp-sock", "SLACK_API_URL": api_url},
+    )
+
+
+def test_web_client_uses_the_api_url_and_retries():
+    settings = socket_settings("https://slack-gov.com/api")
+    client = make_web_client(settings, "xoxb-1")
+    assert client.base_url == "https://slack-gov.com/api/"
+    kinds = {type(h) for h in client.retry_handlers}
+    assert {RateLimitErrorRetryHandler, ConnectionErrorRetryHandler} <= kinds
+
+
+def test_socket_mode_handler_has_the_tokens_and_answers_a_command(fake_slack, knowledge):
+    settings = socket_settings(fake_slack.api_url)
+    app = create_app(settings, knowledge)
+    handler = socket_mode_handler(app, settings)
+    assert handler.app is app
+    assert handler.client.app_token == "xapp-sock"
+    assert handler.client.web_client.token == "xoxb-sock"
+    assert handler.client.web_client.base_url == fake_slack.api_url
+    assert [c.method for c in fake_slack.calls] == ["auth.test"]  # the token check, on our stand-in
+
+    # A slash command as Socket Mode delivers it goes through the registered listener.
+    client = Mock(logger=logging.getLogger("socket-test"))
+    request = SocketModeRequest(
+        type="slash_commands", envelope_id="env-1", payload=p.slash_command("什么是MaaS")
+    )
+    handler.handle(client, request)
+    response = client.send_socket_mode_response.call_args.args[0]
+    assert response.envelope_id == "env-1"
+    assert response.payload["blocks"][0]["text"]["text"] == "模型即服务(MaaS)"
+
+
+def call_wsgi(application, path: str, method: str = "GET") -> tuple[str, str]:
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"] = status
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(b""),
+        "CONTENT_LENGTH": "0",
+    }
+    body = b"".join(application(environ, start_response)).decode()
+    return seen["status"], body
+
+
+def test_oauth_install_routes_use_the_sqlalchemy_stores(knowledge, tmp_path, fake_slack):
+    settings = Settings.from_env(
+        "http",
+        {
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_CLIENT_ID": "111.222",
+            "SLACK_CLIENT_SECRET": "c",
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/sub/bot.sqlite3",
+        },
+    )
+    app = create_app(settings, knowledge)
+    assert app.client.base_url == fake_slack.api_url
+    assert app.oauth_flow.client.base_url == fake_slack.api_url
+    application = wsgi_app(app)
+    status, body = call_wsgi(application, "/slack/install")
+    assert status.startswith("200")
+    assert "client_id=111.222" in body and "scope=commands" in body
+    assert (tmp_path / "sub" / "bot.sqlite3").exists()
+    status, _ = call_wsgi(application, "/slack/oauth_redirect?state=bogus")
+    assert not status.startswith("5")
+    assert call_wsgi(application, "/healthz") == ("200 OK", "ok\n")
+    assert call_wsgi(application, "/nope")[0].startswith("404")
+
+
+def test_gunicorn_runs_threaded_workers_on_port():
+    settings = Settings.from_env(
+        "http", {"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "PORT": "8123"}
+    )
+    options = gunicorn_options(settings)
+    assert options["bind"] == "0.0.0.0:8123"
+    assert options["worker_class"] == "gthread"
+
+
+def test_manifest_matches_the_code():
+    from bot import messages as m
+    from bot.settings import BOT_SCOPES
+
+    manifest = json.loads((Path(__file__).parents[2] / "manifest.json").read_text("utf-8"))
+    assert manifest["display_information"]["name"] == m.APP_NAME
+    assert manifest["features"]["slash_commands"][0]["command"] == m.SLASH_COMMAND
+    shortcut = manifest["features"]["shortcuts"][0]
+    assert shortcut["callback_id"] == m.SHORTCUT_CALLBACK_ID and shortcut["type"] == "message"
+    assert manifest["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
+        "app_home_opened",
+    }
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import blocks as b
+from bot import messages as m
+from knowledge import Hit, SearchResult
+from tests.bot.limits import check_limits
+
+
+def test_escape_neutralises_every_mrkdwn_control_sequence():
+    text = "<!channel> <!here> <@U123> <#C123|general> <https://evil.example|click> a&b"
+    escaped = b.escape(text)
+    assert "<" not in escaped and ">" not in escaped
+    assert escaped.startswith("&lt;!channel&gt;")
+    assert "a&amp;b" in escaped
+
+
+def test_escaping_a_carried_query_is_idempotent():
+    once = b.carried_query("<!here> a&b")
+    assert once == "&lt;!here&gt; a&amp;b"
+    assert b.escape(b.unescape(once)) == once
+
+
+def test_clip_respects_the_limit():
+    assert b.clip("abc", 3) == "abc"
+    assert b.clip("abcdef", 4) == "abc…"
+
+
+def test_every_entry_renders_within_slack_limits_in_both_languages(knowledge):
+    for entry in knowledge.entries:
+        for lang in ("zh", "en"):
+            alternatives = [knowledge.get(i) for i in entry.related[:3]]
+            blocks = b.entry_blocks(
+                entry,
+                lang,
+                knowledge.get,
+                query="q" * 500,
+                shareable=True,
+                alternatives=[a for a in alternatives if a],
+                truncated=True,
+            )
+            check_limits(blocks)
+            shared = b.shared_answer_blocks(
+                entry, lang, knowledge.get, user="U1", query="<!here>" * 100
+            )
+            check_limits(shared)
+            assert "<!here>" not in json.dumps(shared)
+
+
+def test_every_terms_page_and_keyword_fits(knowledge):
+    from bot.listeners.commands import filter_terms
+
+    terms = knowledge.terms()
+    pages = b.page_count(len(terms))
+    for page in range(pages):
+        blocks = b.terms_page_blocks(terms, keyword="", page=page)
+        check_limits(blocks)
+        names = [blk for blk in blocks if blk["type"] == "section"]
+        assert len(names) <= b.TERMS_PER_PAGE
+    for term in terms:
+        check_limits(b.terms_page_blocks(filter_terms(terms, term.zh), keyword=term.zh, page=0))
+    check_limits(b.terms_page_blocks([], keyword="<!channel>" * 300, page=0))
+
+
+def test_terms_pages_cover_the_whole_glossary_once(knowledge):
+    terms = knowledge.terms()
+    seen = []
+    for page in range(b.page_count(len(terms))):
+        blocks = b.terms_page_blocks(terms, keyword="", page=page)
+        seen += [blk["text"]["text"].split("*")[1] for blk in blocks if blk["type"] == "section"]
+    assert len(seen) == len(terms)
+
+
+def test_toc_home_help_and_shortcut_fit(knowledge):
+    check_limits(b.toc_blocks(knowledge.articles, knowledge.get))
+    home = b.home_view(knowledge.terms(), top_questions=["<!channel> 什么是MaaS"] * 20)
+    check_limits(home["blocks"], max_blocks=b.MAX_HOME_BLOCKS)
+    assert "<!channel>" not in json.dumps(home, ensure_ascii=False)
+    for theme in b.THEMES:
+        assert theme in json.dumps(home, ensure_ascii=False)
+    check_limits(b.help_blocks())
+    for lang in ("zh", "en"):
+        check_limits(b.shortcut_blocks(knowledge.terms()[:25], lang))
+        check_limits(b.shortcut_blocks([], lang))
+
+
+def test_toc_lists_every_section_heading(knowledge):
+    text = json.dumps(b.toc_blocks(knowledge.articles, knowledge.get), ensure_ascii=False)
+    for section in knowledge.sections():
+        assert b.escape(section.source.heading_path[-1]) in text
+
+
+@pytest.mark.parametrize("query", ["什么是MaaS", "what is AIGC", "合成数据有什么用", "天气", ""])
+def test_answers_to_real_queries_fit(knowledge, query):
+    result = knowledge.search(query)
+    check_limits(b.answer_blocks(result, knowledge.get, shareable=True))
+    assert b.answer_text(result)
+
+
+def test_english_query_gets_the_english_gloss_and_labels(knowledge):
+    result = knowledge.search("what is AIGC")
+    text = json.dumps(b.answer_blocks(result, knowledge.get, shareable=True), ensure_ascii=False)
+    assert result.answer.entry.gloss in text
+    assert m.SHARE_BUTTON["en"] in text
+    assert result.answer.entry.text in text  # Chinese text always there
+
+
+def test_no_answer_escapes_the_query_and_offers_alternatives(knowledge):
+    gan = knowledge.get("term:gan")
+    result = SearchResult(
+        query="<!channel> 生成什么",
+        status="no_answer",
+        alternatives=(Hit(gan, 0.5),),
+        language="zh",
+    )
+    blocks = b.answer_blocks(result, knowledge.get, shareable=True)
+    check_limits(blocks)
+    raw = json.dumps(blocks, ensure_ascii=False)
+    assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw
+    button = blocks[-1]["elements"][0]
+    assert button["action_id"] == f"{b.ALTERNATIVE_ACTION}_0"
+    assert b.decode_value(button["value"])["id"] == "term:gan"
+
+
+def test_button_values_round_trip_and_garbage_decodes_to_nothing():
+    value = b.encode_value(id="term:maas", q="什么是MaaS", l="zh")
+    assert b.decode_value(value) == {"id": "term:maas", "q": "什么是MaaS", "l": "zh"}
+    assert b.decode_value("not json") == {}
+    assert b.decode_value("[1]") == {}
+
+
+def test_long_text_is_split_into_sections_within_the_limit():
+    sections = b._text_sections("甲" * 7000 + "\n" + "乙" * 10)
+    assert [len(s.text.text) for s in sections] == [3000, 3000, 1011]
