@@ -3,12 +3,30 @@ and teams ask the same questions again and again, so a repeat costs a dictionary
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import blocks as b
 from knowledge import Knowledge, SearchResult
+from knowledge.text import clean_query
+
+# Slack markup in a message: <@U123|ann>, <#C123|general>, <!here>, <https://x.y|label>.
+_MARKUP = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def plain_query(text: str) -> str:
+    """What to search for in Slack text: link labels kept; mentions, channel references and
+    broadcasts dropped, so "什么是MaaS <!channel>" is the question "什么是MaaS"."""
+
+    def replace(match: re.Match) -> str:
+        sigil, _, label = match.groups()
+        if sigil:
+            return " "
+        return f" {label or ''} "
+
+    return re.sub(r"\s+", " ", _MARKUP.sub(replace, text)).strip()
 
 
 @dataclass(frozen=True)
@@ -37,7 +55,8 @@ class Answerer:
         reply = self.cached(query, shareable=shareable)
         if reply is not None:
             return reply
-        result = self.knowledge.search(query)
+        # Searched without markup, but shown back as the user wrote it (escaped when rendered).
+        result = replace(self.knowledge.search(plain_query(query)), query=clean_query(query)[0])
         reply = Reply(
             result,
             b.answer_blocks(result, self.knowledge.get, shareable=shareable),

@@ -31,3 +31,22 @@ def test_in_memory_miss_recorder_keeps_the_latest_and_counts():
         misses.record("T1", query, query)
     assert [m.query for m in misses.misses] == ["b", "c", "c"]
     assert misses.most_common(1) == [("c", 2)]
+
+
+def test_slack_markup_is_not_part_of_the_question() -> None:
+    from bot.answers import plain_query
+
+    assert plain_query("什么是MaaS <!channel>") == "什么是MaaS"
+    assert (
+        plain_query("<@U123|ann> 问 <#C1|general> 里的 <https://x.y|合成数据>")
+        == "问 里的 合成数据"
+    )
+    assert plain_query("<!subteam^S1|@team> SDaaS <https://a.b>") == "SDaaS"
+
+
+def test_markup_in_a_query_does_not_spoil_the_answer(knowledge) -> None:
+    from bot.answers import Answerer
+
+    reply = Answerer(knowledge, cache_size=0).answer("什么是MaaS <!channel>", shareable=True)
+    assert reply.result.answer is not None
+    assert "<!channel>" not in str(reply.blocks)
