@@ -1,0 +1,38 @@
+"""Storage: subscriptions, digest posts, the query log and processed events, plus slack_sdk's
+installation and OAuth-state tables, all on one DATABASE_URL. See docs/STORAGE.md."""
+
+from bot.store.engine import StoreError, default_database_path, make_engine
+from bot.store.migrate import current_revision, head_revision, migrate
+from bot.store.models import Base, DigestPost, ProcessedEvent, QueryLog, Subscription
+from bot.store.store import (
+    InvalidSubscription,
+    QuestionStat,
+    Store,
+    hash_user,
+    installation_store,
+    oauth_state_store,
+    validate_post_time,
+    validate_timezone,
+)
+
+__all__ = [
+    "Base",
+    "DigestPost",
+    "InvalidSubscription",
+    "ProcessedEvent",
+    "QueryLog",
+    "QuestionStat",
+    "Store",
+    "StoreError",
+    "Subscription",
+    "current_revision",
+    "default_database_path",
+    "hash_user",
+    "head_revision",
+    "installation_store",
+    "make_engine",
+    "migrate",
+    "oauth_state_store",
+    "validate_post_time",
+    "validate_timezone",
+]

@@ -1,0 +1,142 @@
+"""The tables, as SQLAlchemy 2 typed models on one `MetaData` (`Base.metadata`).
+
+slack_sdk's installation and OAuth-state tables are built on the same metadata with slack_sdk's
+own table builders, so the Alembic schema test compares them too: a slack_sdk upgrade that
+changes its columns fails that test until a migration catches up.
+
+Timestamps are stored as naive UTC (`UTCDateTime`) on every backend, the way slack_sdk stores
+its own; Python code only ever sees timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+QUERY_MAX_CHARS = 500
+QUERY_SOURCES = ("command", "mention", "dm", "shortcut", "cli")
+POST_STATUSES = ("claimed", "posted", "failed")
+
+# slack_sdk's default table names; `installation_store()` / `oauth_state_store()` use them.
+SLACK_BOTS_TABLE = SQLAlchemyInstallationStore.default_bots_table_name
+SLACK_INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.default_installations_table_name
+SLACK_OAUTH_STATES_TABLE = SQLAlchemyOAuthStateStore.default_table_name
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        }
+    )
+
+
+class Subscription(Base):
+    """A channel that gets the daily digest at `post_time` local time in `timezone`."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    post_time: Mapped[str] = mapped_column(String(5))  # "HH:MM", local to `timezone`
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. "Asia/Shanghai"
+    weekly_day: Mapped[int] = mapped_column(SmallInteger, default=0)  # 0 = Monday
+    subscribed_by: Mapped[str] = mapped_column(String(32))  # user id, for the "paused" DM
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DigestPost(Base):
+    """One channel's digest on one local date: the claim that makes posting exactly-once, and
+    afterwards what was shown (the history that the rotation is computed from)."""
+
+    __tablename__ = "digest_posts"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # one of POST_STATUSES
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    trend_entry_id: Mapped[str | None] = mapped_column(String(200))
+    term_entry_id: Mapped[str | None] = mapped_column(String(200))
+    fact_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class QueryLog(Base):
+    """One question asked. No raw user id: `user_hash` is sha256(salt, team, user)."""
+
+    __tablename__ = "query_log"
+    __table_args__ = (Index(None, "team_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(QUERY_MAX_CHARS))
+    normalized: Mapped[str] = mapped_column(String(QUERY_MAX_CHARS))
+    answered_entry_id: Mapped[str | None] = mapped_column(String(200))
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # one of QUERY_SOURCES
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedEvent(Base):
+    """A Slack event id / trigger id already handled, for de-duplicating retried deliveries."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (Index(None, "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)
+SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS_TABLE)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES_TABLE)

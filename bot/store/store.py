@@ -1,0 +1,542 @@
+"""`Store`: the queries the app needs, each one short transaction, retried on transient errors.
+
+Exactly-once posting rests on the database, not on the processes: `claim` inserts the
+(team, channel, local date) row and the unique constraint lets one INSERT win; a claim left
+behind by a process that died mid-post is taken over by a conditional UPDATE that only one
+caller's WHERE clause can still match.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import time
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import delete, exc, func, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.engine import RETRY_BACKOFF, with_retries
+from bot.store.models import (
+    QUERY_MAX_CHARS,
+    QUERY_SOURCES,
+    SLACK_BOTS_TABLE,
+    SLACK_INSTALLATIONS_TABLE,
+    SLACK_OAUTH_STATES_TABLE,
+    DigestPost,
+    ProcessedEvent,
+    QueryLog,
+    Subscription,
+)
+
+T = TypeVar("T")
+
+DEFAULT_POST_TIME = "09:30"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+# A claim older than this belongs to a process that died mid-post; another may take it over.
+DEFAULT_STALE_CLAIM = timedelta(minutes=10)
+
+_POST_TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
+
+
+class InvalidSubscription(ValueError):
+    """A subscription setting the user typed is not valid; `field` is "post_time",
+    "timezone" or "weekly_day", `value` what they typed."""
+
+    def __init__(self, field: str, value: object, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+@dataclass(frozen=True)
+class QuestionStat:
+    """A question as the team asked it: grouped by normalised text, no user data."""
+
+    normalized: str
+    example: str  # one of the original wordings
+    count: int
+    last_asked: datetime
+
+
+def validate_post_time(value: str) -> str:
+    """ "9:30" / "09:30" / "9：30" -> "09:30"."""
+    match = _POST_TIME.match(value.strip())
+    if not match:
+        raise InvalidSubscription(
+            "post_time", value, f"{value!r} is not a time of day; use HH:MM, e.g. 09:30"
+        )
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+@functools.cache
+def _timezones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def validate_timezone(value: str) -> str:
+    """An IANA time zone name, canonically cased ("asia/shanghai" -> "Asia/Shanghai")."""
+    name = _timezones_by_lower_name().get(value.strip().lower())
+    if name is None:
+        try:  # a zone the system knows but did not list
+            zoneinfo.ZoneInfo(value.strip())
+            name = value.strip()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidSubscription(
+                "timezone",
+                value,
+                f"{value!r} is not a time zone; use an IANA name such as Asia/Shanghai",
+            ) from None
+    return name
+
+
+def validate_weekly_day(value: int) -> int:
+    if not (isinstance(value, int) and 0 <= value <= 6):
+        raise InvalidSubscription(
+            "weekly_day", value, f"{value!r} is not a weekday; use 0 (Monday) to 6 (Sunday)"
+        )
+    return value
+
+
+def hash_user(salt: str, team_id: str, user_id: str) -> str:
+    """sha256 over (salt, team, user): stable per person, not reversible without the salt."""
+    return hashlib.sha256(f"{salt}\x1f{team_id}\x1f{user_id}".encode()).hexdigest()
+
+
+def installation_store(engine: Engine, client_id: str) -> SQLAlchemyInstallationStore:
+    """slack_sdk's installation store on this engine; `migrate` creates its tables."""
+    return SQLAlchemyInstallationStore(
+        client_id=client_id,
+        engine=engine,
+        bots_table_name=SLACK_BOTS_TABLE,
+        installations_table_name=SLACK_INSTALLATIONS_TABLE,
+    )
+
+
+def oauth_state_store(engine: Engine, expiration_seconds: int = 600) -> SQLAlchemyOAuthStateStore:
+    """slack_sdk's OAuth state store on this engine; `migrate` creates its table."""
+    return SQLAlchemyOAuthStateStore(
+        expiration_seconds=expiration_seconds, engine=engine, table_name=SLACK_OAUTH_STATES_TABLE
+    )
+
+
+class Store:
+    """The app's queries. Pass the engine (already migrated) and the clock; `sleep` is only
+    used between retries of a transient error and `user_salt` keys the user hashes."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        now: Callable[[], datetime],
+        *,
+        user_salt: str = "",
+        stale_claim: timedelta = DEFAULT_STALE_CLAIM,
+        sleep: Callable[[float], None] = time.sleep,
+        retry_backoff: tuple[float, ...] = RETRY_BACKOFF,
+    ) -> None:
+        self.engine = engine
+        self._now = now
+        self._user_salt = user_salt
+        self._stale_claim = stale_claim
+        self._sleep = sleep
+        self._backoff = retry_backoff
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def now(self) -> datetime:
+        value = self._now()
+        if value.tzinfo is None:
+            raise ValueError("the store's clock must return aware datetimes")
+        return value.astimezone(UTC)
+
+    def _transaction(self, what: str, work: Callable[[Session], T]) -> T:
+        def attempt() -> T:
+            with self._sessions.begin() as session:
+                return work(session)
+
+        return with_retries(attempt, what=what, sleep=self._sleep, backoff=self._backoff)
+
+    # -- subscriptions ------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        team_id: str,
+        channel_id: str,
+        user_id: str,
+        post_time: str = DEFAULT_POST_TIME,
+        tz: str = DEFAULT_TIMEZONE,
+        weekly_day: int = 0,
+    ) -> Subscription:
+        """Subscribe a channel, or change its time; a paused subscription becomes active."""
+        post_time = validate_post_time(post_time)
+        tz = validate_timezone(tz)
+        weekly_day = validate_weekly_day(weekly_day)
+
+        def insert(session: Session) -> Subscription | None:
+            if self._find(session, team_id, channel_id) is not None:
+                return None
+            now = self.now()
+            sub = Subscription(
+                team_id=team_id,
+                channel_id=channel_id,
+                post_time=post_time,
+                timezone=tz,
+                weekly_day=weekly_day,
+                subscribed_by=user_id,
+                created_at=now,
+                updated_at=now,
+                paused_reason=None,
+                active=True,
+            )
+            session.add(sub)
+            return sub
+
+        def change(session: Session) -> Subscription:
+            sub = self._find(session, team_id, channel_id)
+            assert sub is not None  # rows are only deleted by unsubscribe
+            sub.post_time, sub.timezone, sub.weekly_day = post_time, tz, weekly_day
+            sub.subscribed_by = user_id
+            sub.active, sub.paused_reason = True, None
+            sub.updated_at = self.now()
+            return sub
+
+        try:
+            inserted = self._transaction("save the subscription", insert)
+        except exc.IntegrityError:  # another process subscribed the channel just now
+            inserted = None
+        if inserted is not None:
+            return inserted
+        return self._transaction("save the subscription", change)
+
+    def unsubscribe(self, team_id: str, channel_id: str) -> bool:
+        """Stop the digest in a channel; False if it was not subscribed."""
+
+        def work(session: Session) -> bool:
+            result = session.execute(
+                delete(Subscription).where(
+                    Subscription.team_id == team_id, Subscription.channel_id == channel_id
+                )
+            )
+            return result.rowcount > 0
+
+        return self._transaction("remove the subscription", work)
+
+    def subscription(self, team_id: str, channel_id: str) -> Subscription | None:
+        return self._transaction(
+            "read the subscription", lambda s: self._find(s, team_id, channel_id)
+        )
+
+    def subscriptions(self, team_id: str) -> list[Subscription]:
+        """All of a workspace's subscriptions, paused ones included, by channel id."""
+
+        def work(session: Session) -> list[Subscription]:
+            query = (
+                select(Subscription)
+                .where(Subscription.team_id == team_id)
+                .order_by(Subscription.channel_id)
+            )
+            return list(session.scalars(query))
+
+        return self._transaction("list subscriptions", work)
+
+    def pause(self, team_id: str, channel_id: str, reason: str) -> bool:
+        """Stop posting until the channel is subscribed again; False if not subscribed."""
+
+        def work(session: Session) -> bool:
+            result = session.execute(
+                update(Subscription)
+                .where(Subscription.team_id == team_id, Subscription.channel_id == channel_id)
+                .values(active=False, paused_reason=reason[:200], updated_at=self.now())
+            )
+            return result.rowcount > 0
+
+        return self._transaction("pause the subscription", work)
+
+    @staticmethod
+    def _find(session: Session, team_id: str, channel_id: str) -> Subscription | None:
+        return session.scalars(
+            select(Subscription).where(
+                Subscription.team_id == team_id, Subscription.channel_id == channel_id
+            )
+        ).one_or_none()
+
+    # -- digest posts ---------------------------------------------------------------------------
+
+    def due_subscriptions(self, now_utc: datetime) -> list[tuple[Subscription, date]]:
+        """Active subscriptions whose post time has passed today in their own time zone and
+        that have no posted (or live claimed) digest for today. Only today counts: a day the
+        app was down entirely is not posted later. A stale claim counts as due again."""
+        if now_utc.tzinfo is None:
+            raise ValueError("now_utc must be timezone-aware")
+        stale_before = now_utc - self._stale_claim
+
+        def work(session: Session) -> list[tuple[Subscription, date]]:
+            candidates: list[tuple[Subscription, date]] = []
+            for sub in session.scalars(
+                select(Subscription)
+                .where(Subscription.active.is_(True))
+                .order_by(Subscription.team_id, Subscription.channel_id)
+            ):
+                local = now_utc.astimezone(zoneinfo.ZoneInfo(sub.timezone))
+                if local.strftime("%H:%M") >= sub.post_time:
+                    candidates.append((sub, local.date()))
+            if not candidates:
+                return []
+            dates = {d for _, d in candidates}
+            done = {
+                tuple(row)
+                for row in session.execute(
+                    select(DigestPost.team_id, DigestPost.channel_id, DigestPost.local_date).where(
+                        DigestPost.local_date.in_(dates),
+                        or_(
+                            DigestPost.status == "posted",
+                            (DigestPost.status == "claimed")
+                            & (DigestPost.claimed_at >= stale_before),
+                        ),
+                    )
+                )
+            }
+            return [(s, d) for s, d in candidates if (s.team_id, s.channel_id, d) not in done]
+
+        return self._transaction("find due digests", work)
+
+    def claim(self, team_id: str, channel_id: str, local_date: date, claimer: str) -> bool:
+        """Take the right to post this channel's digest for `local_date`. True for exactly one
+        caller across processes; a failed post or a stale claim can be taken over."""
+        now = self.now()
+
+        def insert(session: Session) -> None:
+            session.add(
+                DigestPost(
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    local_date=local_date,
+                    status="claimed",
+                    claimed_at=now,
+                    claimed_by=claimer,
+                )
+            )
+
+        try:
+            self._transaction("claim the digest", insert)
+            return True
+        except exc.IntegrityError:
+            pass
+
+        def take_over(session: Session) -> bool:
+            result = session.execute(
+                update(DigestPost)
+                .where(
+                    DigestPost.team_id == team_id,
+                    DigestPost.channel_id == channel_id,
+                    DigestPost.local_date == local_date,
+                    or_(
+                        DigestPost.status == "failed",
+                        (DigestPost.status == "claimed")
+                        & (DigestPost.claimed_at < now - self._stale_claim),
+                    ),
+                )
+                .values(status="claimed", claimed_at=now, claimed_by=claimer)
+            )
+            return result.rowcount == 1
+
+        return self._transaction("claim the digest", take_over)
+
+    def mark_posted(
+        self,
+        team_id: str,
+        channel_id: str,
+        local_date: date,
+        claimer: str,
+        *,
+        message_ts: str,
+        trend_entry_id: str | None,
+        term_entry_id: str | None,
+        fact_id: str | None,
+    ) -> bool:
+        """Record the post and what it showed. False if `claimer` no longer holds the claim."""
+        return self._finish(
+            team_id,
+            channel_id,
+            local_date,
+            claimer,
+            status="posted",
+            message_ts=message_ts,
+            posted_at=self.now(),
+            trend_entry_id=trend_entry_id,
+            term_entry_id=term_entry_id,
+            fact_id=fact_id,
+        )
+
+    def mark_failed(self, team_id: str, channel_id: str, local_date: date, claimer: str) -> bool:
+        """The post failed for good (e.g. the bot was removed from the channel). The row stays
+        as a record; a later `claim` (after the channel is re-subscribed) may take it over."""
+        return self._finish(team_id, channel_id, local_date, claimer, status="failed")
+
+    def _finish(
+        self, team_id: str, channel_id: str, local_date: date, claimer: str, **values: object
+    ) -> bool:
+        def work(session: Session) -> bool:
+            result = session.execute(
+                update(DigestPost)
+                .where(*self._claim_key(team_id, channel_id, local_date, claimer))
+                .values(**values)
+            )
+            return result.rowcount == 1
+
+        return self._transaction("record the digest post", work)
+
+    def release(self, team_id: str, channel_id: str, local_date: date, claimer: str) -> bool:
+        """Give the claim back (e.g. Slack was unreachable) so the next tick tries again."""
+
+        def work(session: Session) -> bool:
+            result = session.execute(
+                delete(DigestPost).where(*self._claim_key(team_id, channel_id, local_date, claimer))
+            )
+            return result.rowcount == 1
+
+        return self._transaction("release the digest claim", work)
+
+    @staticmethod
+    def _claim_key(team_id: str, channel_id: str, local_date: date, claimer: str) -> Sequence:
+        return (
+            DigestPost.team_id == team_id,
+            DigestPost.channel_id == channel_id,
+            DigestPost.local_date == local_date,
+            DigestPost.status == "claimed",
+            DigestPost.claimed_by == claimer,
+        )
+
+    def digest_post(self, team_id: str, channel_id: str, local_date: date) -> DigestPost | None:
+        def work(session: Session) -> DigestPost | None:
+            return session.scalars(
+                select(DigestPost).where(
+                    DigestPost.team_id == team_id,
+                    DigestPost.channel_id == channel_id,
+                    DigestPost.local_date == local_date,
+                )
+            ).one_or_none()
+
+        return self._transaction("read the digest post", work)
+
+    def history(self, team_id: str, channel_id: str) -> list[DigestPost]:
+        """The channel's posted digests, oldest first: the input of the rotation."""
+
+        def work(session: Session) -> list[DigestPost]:
+            return list(
+                session.scalars(
+                    select(DigestPost)
+                    .where(
+                        DigestPost.team_id == team_id,
+                        DigestPost.channel_id == channel_id,
+                        DigestPost.status == "posted",
+                    )
+                    .order_by(DigestPost.local_date)
+                )
+            )
+
+        return self._transaction("read the digest history", work)
+
+    # -- query log --------------------------------------------------------------------------------
+
+    def log_query(
+        self,
+        team_id: str,
+        user_id: str,
+        query: str,
+        normalized: str,
+        *,
+        answered_entry_id: str | None,
+        latency_ms: int,
+        source: str,
+    ) -> None:
+        """Record a question; the user id is stored only as a salted hash."""
+        if source not in QUERY_SOURCES:
+            raise ValueError(f"source must be one of {QUERY_SOURCES}, not {source!r}")
+        row = QueryLog(
+            team_id=team_id,
+            user_hash=hash_user(self._user_salt, team_id, user_id),
+            query=query[:QUERY_MAX_CHARS],
+            normalized=normalized[:QUERY_MAX_CHARS],
+            answered_entry_id=answered_entry_id,
+            latency_ms=max(0, int(latency_ms)),
+            source=source,
+            created_at=self.now(),
+        )
+        self._transaction("log the question", lambda session: session.add(row))
+
+    def top_questions(
+        self, team_id: str, since: datetime | None, limit: int = 10
+    ) -> list[QuestionStat]:
+        """The most asked questions since `since` (None: ever), answered or not."""
+        return self._question_stats(team_id, since, limit, answered=None)
+
+    def unanswered_questions(
+        self, team_id: str, since: datetime | None, limit: int = 10
+    ) -> list[QuestionStat]:
+        """The most asked questions that got no answer: the knowledge gaps to write next."""
+        return self._question_stats(team_id, since, limit, answered=False)
+
+    def most_asked(self, team_id: str, limit: int = 5) -> list[QuestionStat]:
+        """All-time most asked questions that were answered (the App Home list)."""
+        return self._question_stats(team_id, None, limit, answered=True)
+
+    def _question_stats(
+        self, team_id: str, since: datetime | None, limit: int, *, answered: bool | None
+    ) -> list[QuestionStat]:
+        count = func.count().label("count")
+        last = func.max(QueryLog.created_at).label("last_asked")
+        query = select(QueryLog.normalized, func.min(QueryLog.query), count, last).where(
+            QueryLog.team_id == team_id
+        )
+        if since is not None:
+            query = query.where(QueryLog.created_at >= since)
+        if answered is True:
+            query = query.where(QueryLog.answered_entry_id.is_not(None))
+        elif answered is False:
+            query = query.where(QueryLog.answered_entry_id.is_(None))
+        query = (
+            query.group_by(QueryLog.normalized)
+            .order_by(count.desc(), last.desc(), QueryLog.normalized)
+            .limit(limit)
+        )
+
+        def work(session: Session) -> list[QuestionStat]:
+            return [
+                QuestionStat(normalized=n, example=e, count=c, last_asked=t)
+                for n, e, c, t in session.execute(query)
+            ]
+
+        return self._transaction("read question statistics", work)
+
+    # -- processed events ---------------------------------------------------------------------
+
+    def remember_event(self, key: str) -> bool:
+        """True the first time `key` (a Slack event id or trigger id) is seen, False after."""
+        try:
+            self._transaction(
+                "remember the event",
+                lambda session: session.add(ProcessedEvent(key=key, created_at=self.now())),
+            )
+            return True
+        except exc.IntegrityError:
+            return False
+
+    def purge_events(self, older_than: timedelta) -> int:
+        """Forget events seen more than `older_than` ago; returns how many."""
+        cutoff = self.now() - older_than
+
+        def work(session: Session) -> int:
+            result = session.execute(
+                delete(ProcessedEvent).where(ProcessedEvent.created_at < cutoff)
+            )
+            return result.rowcount
+
+        return self._transaction("purge processed events", work)
