@@ -17,7 +17,7 @@ _PUNCT_EDGES = re.compile(r"^[\s\W_]+|[\s\W_]+$", re.UNICODE)
 _PREFIXES = [
     r"(请问|请教一下|请教|请|麻烦你?|你好|您好|嗨|hi|hello|hey)",
     r"(我想|想)(知道|了解|问问?|请教)(一下)?",
-    r"(能不能|能否|可以|可不可以)?(帮我|给我|跟我|为我)?"
+    r"(你|您)?(能不能|能否|可否|可以|可不可以|能)?(帮我|给我|跟我|为我)?"
     r"(简单|详细|具体)?(地)?(解释|介绍|说明|讲解|科普|说|讲|聊|谈)(一下|一下子|下)?",
     r"(你)?(知道|了解)",
     r"(什么是|什么叫做?|啥是|啥叫|何为|何谓|谁是|如何理解|怎么理解|怎样理解)",
@@ -43,6 +43,15 @@ _USE_INTENT = re.compile(
     r"\b(used\s+for|use\s+of|uses\s+of|usage|good\s+for)\b"
 )
 USE_WORDS = ("用途", "作用")
+# "MaaS 模式", "元宇宙概念", "合成数据技术": a name followed by a word that only says what
+# kind of thing it is.
+_GENERIC_HEAD = re.compile(
+    r"(模式|技术|概念|理念|方法|机制|领域|行业|公司|企业|平台|产品|工具|系统|软件|项目|趋势|现象|"
+    r"话题|这个词|这个概念|technology|concept|company|platform|model)$"
+)
+_COMPARISON = re.compile(
+    r"(区别|差别|差异|不同|异同|对比|比较|相比|哪个好|\bvs\.?\b|\bversus\b|\bdifference|\bcompared?\b)"
+)
 
 _PREFIX_RES = [re.compile(rf"^\s*{p}\s*", re.I) for p in _PREFIXES]
 _SUFFIX_RES = [re.compile(rf"\s*{s}\s*$", re.I) for s in _SUFFIXES]
@@ -53,6 +62,15 @@ class ParsedQuery:
     folded: str  # the whole query, folded
     core: str  # what it asks about
     intent_words: tuple[str, ...]  # extra words the answer should cover (any one of them)
+    compares: bool = False  # "X 和 Y 的区别": one entry cannot answer it
+
+    def name_variants(self, compact_core: str) -> list[str]:
+        """The compact core, then without a generic head noun: "maas模式" → "maas"."""
+        variants = [compact_core]
+        bare = _GENERIC_HEAD.sub("", compact_core)
+        if bare and bare != compact_core:
+            variants.append(bare)
+        return variants
 
 
 def _strip_edges(text: str) -> str:
@@ -74,4 +92,6 @@ def parse_query(text: str) -> ParsedQuery:
             stripped = _strip_edges(pattern.sub("", core, count=1))
             if stripped != core and stripped:
                 core, changed = stripped, True
-    return ParsedQuery(folded=folded, core=core, intent_words=intent)
+    return ParsedQuery(
+        folded=folded, core=core, intent_words=intent, compares=bool(_COMPARISON.search(core))
+    )

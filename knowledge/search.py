@@ -194,9 +194,16 @@ class Knowledge:
         if not key:
             return SearchResult(status="no_answer", **base)
 
+        if parsed.compares:
+            named = self.find_terms(parsed.core, limit=MAX_ALTERNATIVES)
+            if len(named) >= 2:  # each side has its own entry; none answers the comparison
+                hits = tuple(Hit(e, 0.9) for e in named)
+                return SearchResult(status="no_answer", alternatives=hits, **base)
         groups = self._query_groups(parsed)
         scored = self._score_bm25(groups)
-        exact = self._names.get(key, [])
+        exact = next(
+            (found for k in parsed.name_variants(key) if (found := self._names.get(k))), []
+        )
         for i in exact:
             scored.setdefault(i, _Scored(i)).name = 1.0
         if not exact:

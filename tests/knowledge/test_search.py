@@ -67,6 +67,14 @@ def test_use_intent_is_kept() -> None:
         ("AIGC 市场规模有多大", "1100 亿美元"),
         ("AIGC产业生态分几层", "三层"),
         ("合成数据有什么用", "廉价替代品"),
+        ("MaaS模式是什么", "模型即服务"),
+        ("元宇宙概念", "元宇宙"),
+        ("能介绍一下可信AIGC吗", "可信 AIGC"),
+        ("OpenAI 是什么公司", "OpenAI"),
+        ("合成資料", "合成数据"),
+        ("演算法歧視", "算法歧视"),
+        ("对抗网络", "生成对抗网络"),
+        ("AIGC怎么帮助渐冻症患者", "渐冻症"),
     ],
 )
 def test_query_classes_find_the_right_entry(kb: Knowledge, query: str, expected: str) -> None:
@@ -100,6 +108,20 @@ def test_vague_query_gets_suggestions_instead_of_a_guess(kb: Knowledge) -> None:
     result = kb.search("AI")
     assert result.answer is None
     assert result.alternatives
+
+
+@pytest.mark.parametrize(
+    ("query", "sides"),
+    [
+        ("AIGC 和 PGC 的区别", {"term:aigc", "term:pgc"}),
+        ("扩散模型和GAN有什么不同", {"term:diffusion-model", "term:gan"}),
+        ("diffusion model vs GAN", {"term:diffusion-model", "term:gan"}),
+    ],
+)
+def test_comparison_is_not_answered_by_one_side(kb: Knowledge, query: str, sides: set) -> None:
+    result = kb.search(query)
+    assert result.answer is None
+    assert {h.entry.id for h in result.alternatives} == sides
 
 
 def test_answer_comes_with_up_to_three_alternatives(kb: Knowledge) -> None:
