@@ -22,7 +22,7 @@ what whats what's which who whom whose when where why how
 i me my we our you your he him his she her it its they them their this that these those
 of in on at to for from by with about as into through over under and or but if then so
 can could should would will shall may might must not no yes please tell explain define meaning mean
-means definition there here any some all
+means definition there here any some all much many big
 """
 
 STOPWORDS: frozenset[str] = frozenset(_ZH.split()) | frozenset(_EN.split())

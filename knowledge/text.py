@@ -24,6 +24,7 @@ MAX_QUERY_CHARS = 500
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _LATIN_OR_DIGIT = re.compile(r"^[0-9a-z][0-9a-z.+\-]*$")
+_ENGLISH_WORD = re.compile(r"^[a-z]+$")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -122,12 +123,22 @@ class Segmenter:
         return content_tokens(self._tokenizer.cut_for_search(fold(text), HMM=True))
 
 
+@lru_cache(maxsize=1)
+def _english_stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
 def content_tokens(words: Iterable[str]) -> list[str]:
+    """Words that carry meaning, English ones stemmed ("layers" and "layer" match)."""
     out = []
     for word in words:
         word = word.strip().lower()
         if not word or word in STOPWORDS or not _NON_WORD.sub("", word):
             continue
+        if len(word) > 3 and _ENGLISH_WORD.match(word):
+            word = _english_stemmer().stemWord(word)
         out.append(word)
     return out
 
