@@ -1,16 +1,20 @@
-"""One command line for the bot: `python -m bot ask|build ...`."""
+"""One command line for the bot: `python -m bot ask|build|serve|socket|clock|migrate|digest`."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.terminal import render_result
 from knowledge import Knowledge, KnowledgeFileError
 from knowledge.build import build_command
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # bot.store's default, without importing SQLAlchemy for `ask`
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -49,13 +53,99 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=lambda args: _slack("http"))
     socket = commands.add_parser("socket", help="run the Slack app in Socket Mode")
     socket.set_defaults(run=lambda args: _slack("socket"))
+    clock = commands.add_parser(
+        "clock", help="run only the digest scheduler (every minute, until SIGTERM)"
+    )
+    clock.set_defaults(run=lambda args: _slack("clock"))
+
+    migrate = commands.add_parser(
+        "migrate", help="apply the database migrations (DATABASE_URL) and print the revision"
+    )
+    migrate.set_defaults(run=_migrate)
+
+    digest = commands.add_parser("digest", help="the daily digest: preview it, or post what is due")
+    what = digest.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--preview", action="store_true", help="print a channel's digest (offline, no Slack)"
+    )
+    what.add_argument(
+        "--run-due", action="store_true", help="post the digests that are due now, then exit"
+    )
+    digest.add_argument("--date", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    digest.add_argument("--channel", default="preview", help="channel id (its rotation)")
+    digest.add_argument("--team", default=None, help="team id (default: the channel's)")
+    digest.add_argument("--knowledge", type=Path, default=None, help="knowledge file to use")
+    digest.set_defaults(run=_digest)
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _slack(mode: str) -> int:
     from bot.server import main as run_slack  # Slack and gunicorn are only imported when used
 
     return run_slack(mode)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from bot.store import StoreError, make_engine, migrate
+
+    try:
+        engine = make_engine(os.environ.get("DATABASE_URL"))
+        revision = migrate(engine)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"database {engine.url.render_as_string(hide_password=True)} is at revision {revision}")
+    engine.dispose()
+    return 0
+
+
+def _digest(args: argparse.Namespace) -> int:
+    if args.run_due:
+        from bot.server import run_due_once
+
+        return run_due_once()
+    return _preview_digest(args)
+
+
+def _preview_digest(args: argparse.Namespace) -> int:
+    """The digest as the channel would get it, from the store's history when there is one."""
+    from bot.scheduler import compose_digest, local_today
+    from bot.store import Store, StoreError, current_revision, head_revision, make_engine
+    from bot.store.engine import default_database_path
+
+    try:
+        knowledge = Knowledge.load(args.knowledge)
+    except KnowledgeFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    url = os.environ.get("DATABASE_URL", "").strip() or None
+    store = None
+    if url or default_database_path().exists():  # never create a database just to preview
+        try:
+            engine = make_engine(url)
+            if current_revision(engine) == head_revision():
+                store = Store(engine, lambda: datetime.now(UTC))
+            else:
+                print("note: database not migrated; previewing without history", file=sys.stderr)
+        except StoreError as error:
+            print(f"note: {error}; previewing without history", file=sys.stderr)
+    team, sub = args.team or "", None
+    if store is not None:
+        subs = store.channel_subscriptions(args.channel)
+        sub = next((s for s in subs if not args.team or s.team_id == args.team), None)
+        if sub is not None:
+            team = sub.team_id
+    day = args.date or local_today(datetime.now(UTC), sub.timezone if sub else DEFAULT_TIMEZONE)
+    digest = compose_digest(store, knowledge, team, args.channel, day, subscription=sub)
+    print(digest.terminal(), end="")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

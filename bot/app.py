@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -15,8 +17,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import messages as m
 from bot.listeners import Deps, register_all
-from bot.misses import InMemoryMissRecorder, MissRecorder
+from bot.misses import InMemoryMissRecorder, MissRecorder, StoreQueryLog
+from bot.scheduler import ClientForTeam
 from bot.settings import BOT_SCOPES, Settings
+from bot.store import Store, installation_store, make_engine, migrate, oauth_state_store
 from knowledge import Knowledge
 
 log = logging.getLogger(__name__)
@@ -38,30 +42,57 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def oauth_settings(settings: Settings) -> OAuthSettings:
-    """Multi-workspace installs stored with slack_sdk's SQLAlchemy stores on DATABASE_URL."""
-    import sqlalchemy
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
-    url = settings.database_url
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sqlalchemy.create_engine(url)
-    installations = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=engine)
-    states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-    installations.metadata.create_all(engine)
-    states.metadata.create_all(engine)
+
+def open_store(settings: Settings, now: Callable[[], datetime] = utc_now) -> Store:
+    """The store on DATABASE_URL (default: the per-user SQLite file), migrated to the newest
+    schema, with the query log's salt: QUERY_LOG_SALT, or the one generated once and kept in
+    the database. Raises StoreError with what to fix."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    store = Store(engine, now)
+    store.set_user_salt(settings.query_log_salt or store.query_log_salt())
     engine.dispose()  # no pooled connection may cross gunicorn's fork
+    return store
+
+
+def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
+    """Multi-workspace installs kept by slack_sdk's SQLAlchemy stores on the store's engine
+    (their tables come from the migrations)."""
     return OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=list(BOT_SCOPES),
-        installation_store=installations,
-        state_store=states,
+        installation_store=installation_store(store.engine, settings.client_id or ""),
+        state_store=oauth_state_store(store.engine),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
     )
+
+
+def team_clients(settings: Settings, store: Store | None = None) -> ClientForTeam:
+    """team id -> a Web API client with that workspace's bot token: from the installation
+    store with OAuth, else the one SLACK_BOT_TOKEN. None: the workspace has no installation."""
+    if not settings.oauth_enabled or store is None:
+        single = make_web_client(settings, settings.bot_token)
+        return lambda team_id: single
+    installations = installation_store(store.engine, settings.client_id or "")
+    clients: dict[str, WebClient] = {}
+    lock = threading.Lock()
+
+    def for_team(team_id: str) -> WebClient | None:
+        bot = installations.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            return None
+        with lock:
+            client = clients.get(bot.bot_token)
+            if client is None:
+                client = clients[bot.bot_token] = make_web_client(settings, bot.bot_token)
+            return client
+
+    return for_team
 
 
 def create_app(
@@ -70,10 +101,17 @@ def create_app(
     *,
     client: WebClient | None = None,
     miss_recorder: MissRecorder | None = None,
+    store: Store | None = None,
 ) -> App:
     """The Bolt app. Listeners ack before anything slow: `process_before_response` makes the
-    ack function answer the HTTP request directly, and slow work runs as lazy listeners."""
-    oauth = oauth_settings(settings) if settings.oauth_enabled else None
+    ack function answer the HTTP request directly, and slow work runs as lazy listeners.
+
+    `store` (see `open_store`) keeps subscriptions, digests and the query log, and with OAuth
+    the installations. Without one, OAuth opens it from settings; otherwise the storage
+    commands say storage is off and unanswered questions are kept in memory."""
+    if store is None and settings.oauth_enabled:
+        store = open_store(settings)
+    oauth = oauth_settings(settings, store) if settings.oauth_enabled and store else None
     if client is None:
         client = make_web_client(settings, None if oauth else settings.bot_token)
     app = App(
@@ -83,9 +121,12 @@ def create_app(
         oauth_settings=oauth,
         process_before_response=True,
     )
+    if miss_recorder is None:
+        miss_recorder = StoreQueryLog(store) if store is not None else InMemoryMissRecorder()
     deps = Deps(
         knowledge,
-        misses=miss_recorder or InMemoryMissRecorder(),
+        misses=miss_recorder,
+        store=store,
         answer_cache_size=settings.answer_cache_size,
     )
     register_all(app, deps)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -26,6 +28,10 @@ from slack_sdk.models.blocks import (
 from bot import messages as m
 from knowledge import Article, Entry, SearchResult
 from knowledge.text import MAX_QUERY_CHARS
+
+if TYPE_CHECKING:
+    from bot.digest import DigestItems
+    from bot.store import QuestionStat, Subscription
 
 MAX_BLOCKS = 50  # per message
 MAX_HOME_BLOCKS = 100  # per App Home view
@@ -51,6 +57,10 @@ THEMES = (
 SHARE_ACTION = "share_answer"
 ALTERNATIVE_ACTION = "show_alternative"  # followed by _0, _1, _2 (ids must be unique in a block)
 TERMS_PAGE_ACTION = "terms_page"  # followed by _prev / _next
+DIGEST_READ_ACTION = "digest_read"  # the trend section, whole, as an ephemeral answer
+DIGEST_TERM_ACTION = "digest_term"  # the term of the day, as an ephemeral answer
+QUESTIONS_SHOWN = 5  # per list in the digest's weekly section
+STATS_SHOWN = 10  # per list in /aigc stats
 
 Lookup = Callable[[str], Entry | None]
 
@@ -386,3 +396,124 @@ def shortcut_blocks(terms: Sequence[Entry], lang: str) -> list[dict]:
     blocks += [_section(_term_line(t, lang)) for t in terms[:MAX_SHORTCUT_TERMS]]
     blocks.append(_context(m.SHORTCUT_MORE[lang]))
     return _dicts(blocks)
+
+
+# --- daily digest, stats, subscriptions --------------------------------------------------------
+
+
+def digest_date(day: date) -> str:
+    return m.DIGEST_DATE.format(
+        year=day.year, month=day.month, day=day.day, weekday=m.WEEKDAYS[day.weekday()]
+    )
+
+
+def _question_lines(stats: Sequence[QuestionStat], limit: int = QUESTIONS_SHOWN) -> list[str]:
+    return [
+        f"• {escape(clip(q.example, 120))}  _{m.DIGEST_ASKED_TIMES.format(count=q.count)}_"
+        for q in stats[:limit]
+    ]
+
+
+def trend_summary(entry: Entry) -> str:
+    """At most three of the section's own sentences, chosen when the knowledge was built."""
+    return entry.summary or first_sentence(entry.text, 600)
+
+
+def digest_blocks(
+    items: DigestItems,
+    *,
+    top_questions: Sequence[QuestionStat] = (),
+    unanswered: Sequence[QuestionStat] = (),
+) -> list[dict]:
+    """The daily digest: trend, term and figure of the day, buttons to read on, and on the
+    weekly day what the team asked. A dozen blocks, readable in half a minute."""
+    blocks: list[Block] = [_header(m.DIGEST_TITLE.format(date=digest_date(items.local_date)))]
+    buttons: list[ButtonElement] = []
+    if items.trend is not None:
+        trend = items.trend
+        path = " › ".join(trend.source.heading_path) or trend.title
+        blocks.append(
+            _section(f"*{m.DIGEST_TREND}* · {escape(path)}\n{escape(trend_summary(trend))}")
+        )
+        blocks.append(_context(f"{m.SOURCE_LABEL['zh']}: {escape(trend.source.article)}"))
+        buttons.append(
+            _button(m.DIGEST_READ_MORE, DIGEST_READ_ACTION, encode_value(id=trend.id), "primary")
+        )
+    if items.term is not None:
+        term = items.term
+        names = " · ".join(n for n in (term.en, term.abbr) if n and n != term.title)
+        head = f"*{m.DIGEST_TERM}* · *{escape(term.title)}*" + (
+            f"  _{escape(names)}_" if names else ""
+        )
+        blocks += [DividerBlock(), _section(f"{head}\n{escape(definition(term, 'zh'))}")]
+        buttons.append(_button(m.DIGEST_LOOK_UP_TERM, DIGEST_TERM_ACTION, encode_value(id=term.id)))
+    if items.fact is not None:
+        blocks += [DividerBlock(), _section(f"*{m.DIGEST_FACT}*\n{escape(items.fact.text)}")]
+        if items.fact_entry is not None:
+            source = items.fact_entry.source.label()
+            blocks.append(_context(f"{m.SOURCE_LABEL['zh']}: {escape(source)}"))
+    if len(blocks) == 1:
+        blocks.append(_section(m.DIGEST_EMPTY))
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    if items.weekly:
+        blocks += [DividerBlock(), _section(f"*{m.DIGEST_WEEKLY}*")]
+        if top_questions:
+            blocks += _lines_as_sections(
+                [f"_{m.DIGEST_WEEKLY_TOP}_", *_question_lines(top_questions)]
+            )
+        if unanswered:
+            blocks += _lines_as_sections(
+                [f"_{m.DIGEST_WEEKLY_GAPS}_", *_question_lines(unanswered)]
+            )
+        if not top_questions and not unanswered:
+            blocks.append(_context(m.DIGEST_WEEKLY_NONE))
+    blocks.append(_context(m.DIGEST_FOOTER))
+    return _dicts(blocks[:MAX_BLOCKS])
+
+
+def digest_text(items: DigestItems) -> str:
+    """The notification text beside the digest's blocks."""
+    title = m.DIGEST_TITLE.format(date=digest_date(items.local_date))
+    return f"{title}：{items.trend.title}" if items.trend is not None else title
+
+
+def digest_preview_blocks(items: DigestItems, digest: list[dict]) -> list[dict]:
+    """The digest as `/aigc digest` shows it: a note saying it is a preview, then the digest."""
+    note = _context(m.DIGEST_PREVIEW_NOTE.format(date=digest_date(items.local_date)))
+    return [note.to_dict(), *digest][:MAX_BLOCKS]
+
+
+def stats_blocks(top: Sequence[QuestionStat], unanswered: Sequence[QuestionStat]) -> list[dict]:
+    """`/aigc stats`: the week's most asked questions and the ones the knowledge could not
+    answer. Questions only; no one's name."""
+    blocks: list[Block] = [_header(m.STATS_TITLE)]
+    if not top:
+        blocks.append(_section(m.STATS_NONE))
+        return _dicts(blocks)
+    blocks += _lines_as_sections([f"*{m.STATS_TOP}*", *_question_lines(top, STATS_SHOWN)])
+    if unanswered:
+        gaps = _question_lines(unanswered, STATS_SHOWN)
+        blocks += _lines_as_sections([f"*{m.STATS_GAPS}*", *gaps])
+    else:
+        blocks.append(_section(m.STATS_NO_GAPS))
+    blocks.append(_context(m.STATS_FOOTER))
+    return _dicts(blocks)
+
+
+def pause_reason(code: str | None) -> str:
+    return m.PAUSE_REASONS.get(code or "", code or "")
+
+
+def subscriptions_blocks(subscriptions: Sequence[Subscription]) -> list[dict]:
+    if not subscriptions:
+        return notice_blocks(m.SUBSCRIPTIONS_NONE)
+    lines = [f"*{m.SUBSCRIPTIONS_TITLE}*"]
+    for sub in subscriptions:
+        line = m.SUBSCRIPTION_LINE.format(
+            channel=sub.channel_id, time=sub.post_time, tz=sub.timezone
+        )
+        if not sub.active:
+            line += m.SUBSCRIPTION_PAUSED.format(reason=escape(pause_reason(sub.paused_reason)))
+        lines.append(line)
+    return _dicts(_lines_as_sections(lines)[:MAX_BLOCKS])

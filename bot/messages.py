@@ -62,7 +62,13 @@ HELP_COMMANDS = (
     "*命令 / Commands*\n"
     "• `/aigc help` — 本说明\n"
     "• `/aigc terms [关键词]` — 浏览术语表 (browse the glossary)\n"
-    "• `/aigc toc` — 文章目录 (sections of each article)"
+    "• `/aigc toc` — 文章目录 (sections of each article)\n"
+    "• `/aigc subscribe [HH:MM] [时区]` — 本频道每天收到 AIGC 日报，默认 09:30 Asia/Shanghai "
+    "(daily digest in this channel)\n"
+    "• `/aigc unsubscribe` — 停止本频道的日报 (stop it)\n"
+    "• `/aigc subscriptions` — 本工作区订阅了日报的频道 (subscribed channels)\n"
+    "• `/aigc digest` — 预览今天的日报；`/aigc digest post` 现在就发到本频道 (preview / post now)\n"
+    "• `/aigc stats` — 最近 7 天大家问得最多和没答上的问题 (top and unanswered questions)"
 )
 HELP_EXAMPLES_LABEL = "*试试 / Try*"
 MENTION_HELP = {
@@ -121,3 +127,68 @@ RATE_LIMITED = {
     "zh": "Slack 暂时限制了我的发送频率，请过一分钟再试。",
     "en": "Slack is rate-limiting me right now; please try again in a minute.",
 }
+
+# --- daily digest ---------------------------------------------------------------------------------
+
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+DIGEST_TITLE = "AIGC 日报 · {date}"  # {date}: 2026年3月2日 星期一
+DIGEST_DATE = "{year}年{month}月{day}日 {weekday}"
+DIGEST_TREND = "今日趋势"
+DIGEST_TERM = "今日术语"
+DIGEST_FACT = "数字看趋势"
+DIGEST_WEEKLY = "本周团队在问"
+DIGEST_WEEKLY_TOP = "问得最多"
+DIGEST_WEEKLY_GAPS = "还没答上（知识库待补充）"
+DIGEST_WEEKLY_NONE = "这周还没有人提问。试试 `/aigc 你的问题`。"
+DIGEST_ASKED_TIMES = "{count} 次"
+DIGEST_READ_MORE = "阅读全文"
+DIGEST_LOOK_UP_TERM = "查看术语"
+DIGEST_EMPTY = "知识库里还没有可用于日报的内容。"
+DIGEST_FOOTER = "用 `/aigc 你的问题` 随时提问 · `/aigc unsubscribe` 停止日报"
+DIGEST_PREVIEW_NOTE = (
+    "预览：今天 {date} 本频道的日报（只有你能看到）。`/aigc digest post` 现在就发到频道。"
+)
+DIGEST_POSTING = "正在把今天的日报发到本频道…"
+DIGEST_POSTED = "已把今天的日报发到本频道。"
+DIGEST_ALREADY_POSTED = "本频道今天（{date}）的日报已经发过了，明天见。"
+DIGEST_IN_PROGRESS = "本频道今天的日报正在发送中，请稍后看看频道。"
+DIGEST_POST_FAILED = "日报没能发出：Slack 暂时不可用，请过一会儿再试。"
+
+SUBSCRIBED = "已订阅：<#{channel}> 每天 {time}（{tz}）收到 AIGC 日报，每{weekday}附“本周团队在问”。"
+RESUBSCRIBED = "已更新：<#{channel}> 的日报改为每天 {time}（{tz}）。"
+UNSUBSCRIBED = "已取消：<#{channel}> 不再收到 AIGC 日报。"
+NOT_SUBSCRIBED = "<#{channel}> 没有订阅日报。用 `/aigc subscribe [HH:MM] [时区]` 订阅。"
+BAD_POST_TIME = "“{value}”不是有效的时间。请用 24 小时制 HH:MM，例如 `/aigc subscribe 09:30`。"
+BAD_TIMEZONE = (
+    "“{value}”不是有效的时区。请用 IANA 时区名，例如 `/aigc subscribe 09:30 Asia/Shanghai`"
+    "、`Europe/Berlin`、`America/New_York`。"
+)
+TOO_MANY_ARGUMENTS = (
+    "用法：`/aigc subscribe [HH:MM] [时区]`，例如 `/aigc subscribe 08:45 Asia/Tokyo`。"
+)
+SUBSCRIPTIONS_TITLE = "本工作区的 AIGC 日报订阅"
+SUBSCRIPTIONS_NONE = "本工作区还没有频道订阅日报。在频道里输入 `/aigc subscribe` 订阅。"
+SUBSCRIPTION_LINE = "• <#{channel}> 每天 {time}（{tz}）"
+SUBSCRIPTION_PAUSED = "，已暂停：{reason}"
+STORAGE_OFF = "这个功能需要数据库，但这个应用实例没有配置存储。"
+
+# Why a subscription was paused (stored as Slack's error code), shown in lists and in the DM.
+PAUSE_REASONS = {
+    "not_in_channel": "我已不在这个频道里",
+    "channel_not_found": "找不到这个频道（可能已删除，或是我看不到的私有频道）",
+    "is_archived": "频道已归档",
+    "account_inactive": "应用在这个工作区的授权已失效",
+    "app_uninstalled": "应用已从工作区卸载",
+}
+PAUSED_DM = (
+    "<#{channel}> 的 AIGC 日报已暂停：{reason}。\n"
+    "恢复方法：在该频道输入 `/invite @AIGC知识助手` 把我加回来，再输入 `/aigc subscribe` 重新订阅"
+    "（归档的频道需先取消归档）。"
+)
+
+STATS_TITLE = "最近 7 天的提问"
+STATS_TOP = "问得最多"
+STATS_GAPS = "没答上的问题 —— 知识库下一步该补的内容"
+STATS_NONE = "最近 7 天还没有人提问。"
+STATS_NO_GAPS = "最近 7 天的问题都答上了。"
+STATS_FOOTER = "只统计问题本身，不记录提问人。"

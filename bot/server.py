@@ -1,15 +1,23 @@
-"""Running the app: HTTP under gunicorn (`python -m bot serve`) or Socket Mode (`python -m bot socket`).
+"""Running the app: HTTP under gunicorn (`python -m bot serve`), Socket Mode (`python -m bot
+socket`), or the digest scheduler alone (`python -m bot clock`, `digest --run-due`).
 
-Configuration and knowledge problems are reported as one message and exit code 2, before any
-server starts.
+Configuration, knowledge and database problems are reported as one message and exit code 2,
+before any server starts. The database is migrated on every start.
+
+The digest scheduler ticks every minute in the gunicorn master (started in `when_ready`, so
+once per machine however many workers), in the Socket Mode process, or in `clock`. Running
+several of them on one database is safe: each post is claimed in the database first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -17,8 +25,10 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 
-from bot.app import EVENTS_PATH, create_app
+from bot.app import EVENTS_PATH, create_app, open_store, team_clients
+from bot.scheduler import DigestScheduler, RunReport, run_due
 from bot.settings import Mode, Settings, SettingsError
+from bot.store import Store, StoreError
 from knowledge import Knowledge, KnowledgeFileError
 
 log = logging.getLogger(__name__)
@@ -73,31 +83,131 @@ def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
     return SocketModeHandler(app, app_token=settings.app_token)
 
 
-def build(mode: Mode, env: Mapping[str, str]) -> tuple[Settings, App]:
-    """Settings, knowledge and app, or a SettingsError/KnowledgeFileError/BoltError."""
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    knowledge: Knowledge
+    store: Store
+    app: App | None  # None for the clock, which has no listeners
+
+
+def build(mode: Mode, env: Mapping[str, str]) -> Runtime:
+    """Settings, knowledge, the migrated store and the app, or a SettingsError /
+    KnowledgeFileError / StoreError / BoltError."""
     settings = Settings.from_env(mode, env)
     knowledge = Knowledge.load(settings.knowledge_file)
-    return settings, create_app(settings, knowledge)
+    store = open_store(settings)
+    app = None if mode == "clock" else create_app(settings, knowledge, store=store)
+    return Runtime(settings, knowledge, store, app)
 
 
-def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
+def digest_tick(runtime: Runtime) -> Callable[[Callable[[], bool]], RunReport]:
+    """One scheduler tick: post whatever is due now."""
+    clients = team_clients(runtime.settings, runtime.store)
+
+    def tick(should_stop: Callable[[], bool]) -> RunReport:
+        store = runtime.store
+        return run_due(store, runtime.knowledge, clients, store.now(), should_stop=should_stop)
+
+    return tick
+
+
+def scheduler_hooks(runtime: Runtime) -> dict[str, Any]:
+    """gunicorn hooks: the scheduler runs in the master (once per machine, not per worker);
+    each forked worker starts with a fresh connection pool."""
+    scheduler = DigestScheduler(digest_tick(runtime))
+
+    def when_ready(server: Any) -> None:
+        scheduler.start()
+
+    def on_exit(server: Any) -> None:
+        scheduler.stop()
+
+    def post_fork(server: Any, worker: Any) -> None:
+        runtime.store.engine.dispose(close=False)  # the parent's connections stay the parent's
+
+    hooks: dict[str, Any] = {"post_fork": post_fork}
+    if runtime.settings.digest_scheduler:
+        hooks.update(when_ready=when_ready, on_exit=on_exit)
+    return hooks
+
+
+def _stop_on_sigterm(stop: Callable[[], None]) -> None:
+    def handler(signum: int, frame: Any) -> None:
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run_socket_mode(runtime: Runtime) -> None:
+    assert runtime.app is not None
+    handler = socket_mode_handler(runtime.app, runtime.settings)
+    scheduler = DigestScheduler(digest_tick(runtime)) if runtime.settings.digest_scheduler else None
+
+    def exit_now() -> None:
+        raise SystemExit(0)
+
+    _stop_on_sigterm(exit_now)
+    try:
+        if scheduler is not None:
+            scheduler.start()
+        handler.start()
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        handler.close()
+
+
+def run_clock(runtime: Runtime) -> None:
+    """The scheduler alone, in the foreground, until SIGTERM (Procfile `clock:`)."""
+    scheduler = DigestScheduler(digest_tick(runtime))
+    _stop_on_sigterm(scheduler.stop)
+    log.info("digest scheduler running; checking for due digests every minute")
+    with contextlib.suppress(KeyboardInterrupt):
+        scheduler.run_forever()
+
+
+def start(mode: Mode, env: Mapping[str, str] = os.environ) -> Runtime | int:
+    """Build for `mode`, or print what is wrong and return the exit code 2."""
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        settings, app = build(mode, env)
-    except (SettingsError, KnowledgeFileError) as error:
+        return build(mode, env)
+    except (SettingsError, KnowledgeFileError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
     except BoltError as error:  # e.g. Slack rejected the bot token at start-up (auth.test)
         print(f"error: Slack refused the configuration: {error}", file=sys.stderr)
-        return 2
     except OSError as error:  # the start-up token check could not reach SLACK_API_URL
         print(f"error: could not reach the Slack API: {error}", file=sys.stderr)
-        return 2
-    if mode == "socket":
-        socket_mode_handler(app, settings).start()
+    return 2
+
+
+def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
+    runtime = start(mode, env)
+    if isinstance(runtime, int):
+        return runtime
+    if mode == "clock":
+        run_clock(runtime)
+    elif mode == "socket":
+        run_socket_mode(runtime)
     else:
-        log.info("serving %s on port %d", EVENTS_PATH, settings.port)
-        run_gunicorn(wsgi_app(app), gunicorn_options(settings))
+        assert runtime.app is not None
+        log.info("serving %s on port %d", EVENTS_PATH, runtime.settings.port)
+        options = {**gunicorn_options(runtime.settings), **scheduler_hooks(runtime)}
+        run_gunicorn(wsgi_app(runtime.app), options)
+    return 0
+
+
+def run_due_once(env: Mapping[str, str] = os.environ) -> int:
+    """`python -m bot digest --run-due`: post what is due now, print what happened, exit."""
+    runtime = start("clock", env)
+    if isinstance(runtime, int):
+        return runtime
+    report = digest_tick(runtime)(lambda: False)
+    print(f"digests: {report}")
+    for team, channel, reason in report.paused:
+        print(f"  paused {team}/{channel}: {reason}")
+    for team, channel, reason in report.released:
+        print(f"  not posted yet {team}/{channel}: {reason} (retried on the next run)")
     return 0

@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import platformdirs
-
-from knowledge.paths import APP_NAME
-
-Mode = Literal["socket", "http"]
+Mode = Literal["socket", "http", "clock"]  # clock: the digest scheduler alone, no listeners
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -37,11 +33,6 @@ class SettingsError(ValueError):
         )
 
 
-def default_database_url() -> str:
-    path = Path(platformdirs.user_data_dir(APP_NAME)) / "bot.sqlite3"
-    return f"sqlite:///{path}"
-
-
 @dataclass(frozen=True)
 class Settings:
     mode: Mode
@@ -51,7 +42,9 @@ class Settings:
     client_id: str | None = None
     client_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
-    database_url: str = ""
+    database_url: str | None = None  # None: the SQLite file bot.store.default_database_path()
+    query_log_salt: str | None = None  # None: generated once and kept in the database
+    digest_scheduler: bool = True  # check for due digests every minute in serve/socket
     port: int = DEFAULT_PORT
     web_concurrency: int = 2  # gunicorn worker processes
     answer_cache_size: int = 2048  # rendered replies kept per process; 0 turns the cache off
@@ -59,8 +52,9 @@ class Settings:
 
     @property
     def oauth_enabled(self) -> bool:
-        """Multi-workspace installs: only over HTTP, only when the OAuth client is configured."""
-        return self.mode == "http" and bool(self.client_id and self.client_secret)
+        """Multi-workspace installs (bot tokens from the installation store): over HTTP, or the
+        clock process of such a deployment, when the OAuth client is configured."""
+        return self.mode != "socket" and bool(self.client_id and self.client_secret)
 
     @classmethod
     def from_env(cls, mode: Mode, env: Mapping[str, str] = os.environ) -> Settings:
@@ -88,7 +82,7 @@ class Settings:
                     "workspace of SLACK_BOT_TOKEN: unset them, or run `python -m bot serve` for OAuth"
                 )
         else:
-            if not signing_secret:
+            if not signing_secret and mode == "http":
                 problems.append(
                     "SLACK_SIGNING_SECRET is missing (Basic Information → Signing Secret)"
                 )
@@ -134,6 +128,10 @@ class Settings:
             problems.append(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
         api_url = api_url.rstrip("/") + "/"
 
+        scheduler = (get("DIGEST_SCHEDULER") or "on").lower()
+        if scheduler not in ("on", "off", "1", "0", "true", "false"):
+            problems.append(f"DIGEST_SCHEDULER must be on or off, not {scheduler!r}")
+
         if problems:
             raise SettingsError(mode, problems)
 
@@ -146,7 +144,9 @@ class Settings:
             client_id=client_id,
             client_secret=client_secret,
             slack_api_url=api_url,
-            database_url=get("DATABASE_URL") or default_database_url(),
+            database_url=get("DATABASE_URL"),
+            query_log_salt=get("QUERY_LOG_SALT"),
+            digest_scheduler=scheduler in ("on", "1", "true"),
             port=port,
             web_concurrency=int(workers),
             answer_cache_size=int(cache_size),

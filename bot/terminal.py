@@ -1,10 +1,18 @@
-"""Search results as text for a terminal (the offline `ask` command)."""
+"""Search results and digests as text for a terminal (the offline `ask` and `digest` commands)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from bot import messages as m
+from bot.blocks import QUESTIONS_SHOWN, definition, digest_date, trend_summary
 from knowledge import Entry, SearchResult
 from knowledge.text import MAX_QUERY_CHARS
+
+if TYPE_CHECKING:
+    from bot.digest import DigestItems
+    from bot.store import QuestionStat
 
 
 def source_line(entry: Entry, lang: str = "zh") -> str:
@@ -46,3 +54,48 @@ def render_result(result: SearchResult) -> str:
         lines.append(m.ALTERNATIVES_HEADING[lang])
         lines += [f"  • {h.entry.title}" for h in result.alternatives]
     return "\n".join(lines)
+
+
+def _questions(title: str, stats: Sequence[QuestionStat]) -> list[str]:
+    lines = [f"  {title}"]
+    lines += [
+        f"    • {q.example}（{m.DIGEST_ASKED_TIMES.format(count=q.count)}）"
+        for q in stats[:QUESTIONS_SHOWN]
+    ]
+    return lines
+
+
+def render_digest(
+    items: DigestItems,
+    *,
+    top_questions: Sequence[QuestionStat] = (),
+    unanswered: Sequence[QuestionStat] = (),
+) -> str:
+    """The same digest as `bot.blocks.digest_blocks`, as plain text."""
+    lines = [f"■ {m.DIGEST_TITLE.format(date=digest_date(items.local_date))}", ""]
+    if items.trend is not None:
+        path = " › ".join(items.trend.source.heading_path) or items.trend.title
+        lines += [f"【{m.DIGEST_TREND}】{path}", trend_summary(items.trend)]
+        lines += [f"{m.SOURCE_LABEL['zh']}: {items.trend.source.article}", ""]
+    if items.term is not None:
+        term = items.term
+        names = " · ".join(n for n in (term.en, term.abbr) if n and n != term.title)
+        lines.append(f"【{m.DIGEST_TERM}】{term.title}" + (f"  ({names})" if names else ""))
+        lines += [definition(term, "zh"), ""]
+    if items.fact is not None:
+        lines += [f"【{m.DIGEST_FACT}】", items.fact.text]
+        if items.fact_entry is not None:
+            lines.append(f"{m.SOURCE_LABEL['zh']}: {items.fact_entry.source.label()}")
+        lines.append("")
+    if items.trend is None and items.term is None and items.fact is None:
+        lines += [m.DIGEST_EMPTY, ""]
+    if items.weekly:
+        lines.append(f"【{m.DIGEST_WEEKLY}】")
+        if top_questions:
+            lines += _questions(m.DIGEST_WEEKLY_TOP, top_questions)
+        if unanswered:
+            lines += _questions(m.DIGEST_WEEKLY_GAPS, unanswered)
+        if not top_questions and not unanswered:
+            lines.append("  " + m.DIGEST_WEEKLY_NONE)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -6,12 +6,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
 from bot.answers import Answerer
 from bot.misses import InMemoryMissRecorder, MissRecorder
 from knowledge import Knowledge
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 
 @dataclass(frozen=True)
@@ -20,12 +24,18 @@ class Deps:
 
     knowledge: Knowledge
     misses: MissRecorder = field(default_factory=InMemoryMissRecorder)
+    # Subscriptions, digest posts, the query log; None: those commands say storage is off.
+    store: Store | None = None
     # Slash commands answer in the ack when the search finishes within this budget (seconds);
     # otherwise they ack at once and answer through response_url when it does.
     search_budget: float = 2.0
     answer_cache_size: int = 2048
     search_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
+    )
+    # Slow work a command starts after its ack (e.g. `/aigc digest post`).
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-ack")
     )
 
     @cached_property

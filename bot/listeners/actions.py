@@ -1,4 +1,5 @@
-"""Buttons: share an answer in the channel, pick a "did you mean" alternative, turn glossary pages.
+"""Buttons: share an answer in the channel, pick a "did you mean" alternative, turn glossary pages,
+and the digest's 阅读全文 / 查看术语.
 
 Each acks at once; the work (Slack API calls, response_url posts) runs lazily afterwards.
 """
@@ -68,6 +69,18 @@ def show_alternative(action: dict, respond: Respond, deps: Deps) -> None:
     respond(replace_original=True, blocks=blocks, text=entry.title)
 
 
+def open_digest_entry(action: dict, respond: Respond, deps: Deps) -> None:
+    """The digest's trend section or term, whole, as an ephemeral answer to whoever clicked; the
+    digest itself stays as it is for everyone else."""
+    value = b.decode_value(action.get("value", ""))
+    entry = deps.knowledge.get(str(value.get("id", "")))
+    if entry is None:
+        respond(response_type="ephemeral", replace_original=False, text=m.ENTRY_GONE["zh"])
+        return
+    blocks = b.entry_blocks(entry, "zh", deps.knowledge.get, query=entry.title, shareable=True)
+    respond(response_type="ephemeral", replace_original=False, blocks=blocks, text=entry.title)
+
+
 def turn_terms_page(action: dict, respond: Respond, deps: Deps) -> None:
     value = b.decode_value(action.get("value", ""))
     keyword = str(value.get("k", ""))
@@ -111,6 +124,16 @@ def register(app: App, deps: Deps) -> None:
             log.exception("glossary page button failed")
             _apologize(respond, "")
 
+    def digest_entry(action: dict, respond: Respond) -> None:
+        try:
+            open_digest_entry(action, respond, deps)
+        except Exception:
+            log.exception("digest button failed")
+            _apologize(respond, "")
+
     app.action(b.SHARE_ACTION)(ack=ack_only, lazy=[share])
+    app.action(re.compile(rf"^({b.DIGEST_READ_ACTION}|{b.DIGEST_TERM_ACTION})$"))(
+        ack=ack_only, lazy=[digest_entry]
+    )
     app.action(re.compile(rf"^{b.ALTERNATIVE_ACTION}_\d$"))(ack=ack_only, lazy=[alternative])
     app.action(re.compile(rf"^{b.TERMS_PAGE_ACTION}_(prev|next)$"))(ack=ack_only, lazy=[terms_page])

@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages as m
 from bot.listeners import Deps
+from bot.misses import AskedQuestion, QueryRecorder
 from knowledge import SearchResult
 from knowledge.text import has_han
 
@@ -30,13 +31,37 @@ def language_of(text: str) -> str:
     return "en" if text.strip() and not has_han(text) else "zh"
 
 
-def record_miss(deps: Deps, team_id: str | None, result: SearchResult) -> None:
-    if result.status != "no_answer":
+def record_question(
+    deps: Deps,
+    result: SearchResult,
+    *,
+    team_id: str | None,
+    user_id: str | None,
+    source: str,
+    latency_ms: float,
+) -> None:
+    """Log the question (answered or not) once its reply is on its way. A recorder that only
+    keeps misses gets the unanswered ones."""
+    if result.status == "empty":
         return
     try:
-        deps.misses.record(team_id, result.query, result.normalized)
+        if isinstance(deps.misses, QueryRecorder):
+            answered = result.answer.entry.id if result.answer is not None else None
+            deps.misses.record_query(
+                AskedQuestion(
+                    team_id,
+                    user_id,
+                    result.query,
+                    result.normalized,
+                    answered,
+                    round(latency_ms),
+                    source,
+                )
+            )
+        elif result.status == "no_answer":
+            deps.misses.record(team_id, result.query, result.normalized)
     except Exception:  # a broken store must not cost the user their answer
-        log.exception("could not record a missed query")
+        log.exception("could not record a %s question", source)
 
 
 def slack_error_advice(error: SlackApiError, lang: str) -> str:

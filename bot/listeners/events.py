@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -11,7 +12,7 @@ from slack_sdk import WebClient
 from bot import blocks as b
 from bot import messages as m
 from bot.listeners import Deps
-from bot.listeners.common import ack_only, language_of, record_miss
+from bot.listeners.common import ack_only, language_of, record_question
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +29,25 @@ def question_from_mention(text: str, bot_user_id: str | None) -> str:
 
 
 def _post_answer(
-    client: WebClient, deps: Deps, *, channel: str, thread_ts: str | None, query: str, team_id
+    client: WebClient,
+    deps: Deps,
+    *,
+    channel: str,
+    thread_ts: str | None,
+    query: str,
+    team_id: str | None,
+    user_id: str | None,
+    source: str,
 ) -> None:
+    started = time.perf_counter()
     reply = deps.answers.answer(query, shareable=False)
+    latency_ms = (time.perf_counter() - started) * 1000
     client.chat_postMessage(
         channel=channel, thread_ts=thread_ts, blocks=reply.blocks, text=reply.text
     )
-    record_miss(deps, team_id, reply.result)
+    record_question(
+        deps, reply.result, team_id=team_id, user_id=user_id, source=source, latency_ms=latency_ms
+    )
 
 
 def _apologize(client: WebClient, channel: str, thread_ts: str | None, text: str) -> None:
@@ -63,6 +76,8 @@ def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: D
             thread_ts=thread_ts,
             query=question,
             team_id=context.team_id,
+            user_id=event.get("user"),
+            source="mention",
         )
     except Exception:
         log.exception("mention in %s failed", channel)
@@ -91,10 +106,26 @@ def answer_direct_message(event: dict, context: BoltContext, client: WebClient, 
             thread_ts=event.get("thread_ts"),
             query=text,
             team_id=context.team_id,
+            user_id=event.get("user"),
+            source="dm",
         )
     except Exception:
         log.exception("direct message in %s failed", channel)
         _apologize(client, channel, event.get("thread_ts"), text)
+
+
+HOME_TOP_QUESTIONS = 10
+
+
+def home_for(deps: Deps, team_id: str | None) -> dict:
+    """The Home view with the workspace's most asked questions from the query log."""
+    top: list[str] = []
+    if deps.store is not None and team_id:
+        try:
+            top = [q.example for q in deps.store.most_asked(team_id, HOME_TOP_QUESTIONS)]
+        except Exception:  # the glossary is still worth showing
+            log.exception("could not read the most asked questions")
+    return b.home_view(deps.knowledge.terms(), top)
 
 
 def publish_home(event: dict, client: WebClient, view: dict) -> None:
@@ -107,8 +138,8 @@ def publish_home(event: dict, client: WebClient, view: dict) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    # The knowledge does not change while the app runs, so the Home view is rendered once.
-    home = b.home_view(deps.knowledge.terms())
+    # Without a store the Home view never changes, so it is rendered once.
+    static_home = b.home_view(deps.knowledge.terms()) if deps.store is None else None
 
     def mention(event: dict, context: BoltContext, client: WebClient) -> None:
         answer_mention(event, context, client, deps)
@@ -116,8 +147,10 @@ def register(app: App, deps: Deps) -> None:
     def direct_message(event: dict, context: BoltContext, client: WebClient) -> None:
         answer_direct_message(event, context, client, deps)
 
-    def home_opened(event: dict, client: WebClient) -> None:
-        publish_home(event, client, home)
+    def home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        publish_home(event, client, static_home or home_for(deps, context.team_id))
 
     app.event("app_mention")(ack=ack_only, lazy=[mention])
     app.event("message")(ack=ack_only, lazy=[direct_message])

@@ -10,6 +10,7 @@ its own; Python code only ever sees timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -87,6 +89,12 @@ class Subscription(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paused_reason: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # JSON list of the digest pool ids the channel's rotation knew (bot.digest.all_pool_ids);
+    # entries a rebuild adds later are not in it, so they come first. NULL: nothing is new.
+    known_ids: Mapped[str | None] = mapped_column(Text)
+
+    def known_id_set(self) -> frozenset[str] | None:
+        return None if self.known_ids is None else frozenset(json.loads(self.known_ids))
 
 
 class DigestPost(Base):
@@ -135,6 +143,15 @@ class ProcessedEvent(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AppSetting(Base):
+    """A value the app generates once per install and keeps, e.g. the query-log salt."""
+
+    __tablename__ = "app_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
+import secrets
 import time
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -31,6 +33,7 @@ from bot.store.models import (
     SLACK_BOTS_TABLE,
     SLACK_INSTALLATIONS_TABLE,
     SLACK_OAUTH_STATES_TABLE,
+    AppSetting,
     DigestPost,
     ProcessedEvent,
     QueryLog,
@@ -173,11 +176,17 @@ class Store:
         post_time: str = DEFAULT_POST_TIME,
         tz: str = DEFAULT_TIMEZONE,
         weekly_day: int = 0,
+        *,
+        known_ids: Iterable[str] | None = None,
     ) -> Subscription:
-        """Subscribe a channel, or change its time; a paused subscription becomes active."""
+        """Subscribe a channel, or change its time; a paused subscription becomes active.
+
+        `known_ids` (the digest pool today) is kept for a new subscription, or one that has none
+        yet; a re-subscription keeps the rotation memory it has."""
         post_time = validate_post_time(post_time)
         tz = validate_timezone(tz)
         weekly_day = validate_weekly_day(weekly_day)
+        known = _encode_ids(known_ids)
 
         def insert(session: Session) -> Subscription | None:
             if self._find(session, team_id, channel_id) is not None:
@@ -194,6 +203,7 @@ class Store:
                 updated_at=now,
                 paused_reason=None,
                 active=True,
+                known_ids=known,
             )
             session.add(sub)
             return sub
@@ -204,6 +214,8 @@ class Store:
             sub.post_time, sub.timezone, sub.weekly_day = post_time, tz, weekly_day
             sub.subscribed_by = user_id
             sub.active, sub.paused_reason = True, None
+            if sub.known_ids is None:
+                sub.known_ids = known
             sub.updated_at = self.now()
             return sub
 
@@ -258,6 +270,32 @@ class Store:
             return result.rowcount > 0
 
         return self._transaction("pause the subscription", work)
+
+    def set_known_ids(self, team_id: str, channel_id: str, known_ids: Iterable[str]) -> bool:
+        """Remember the digest pool the channel's rotation has now seen as known."""
+
+        def work(session: Session) -> bool:
+            result = session.execute(
+                update(Subscription)
+                .where(Subscription.team_id == team_id, Subscription.channel_id == channel_id)
+                .values(known_ids=_encode_ids(known_ids))
+            )
+            return result.rowcount > 0
+
+        return self._transaction("remember the digest pool", work)
+
+    def channel_subscriptions(self, channel_id: str) -> list[Subscription]:
+        """Subscriptions of a channel id in any workspace (for the CLI, which has no team)."""
+
+        def work(session: Session) -> list[Subscription]:
+            query = (
+                select(Subscription)
+                .where(Subscription.channel_id == channel_id)
+                .order_by(Subscription.team_id)
+            )
+            return list(session.scalars(query))
+
+        return self._transaction("find the channel's subscription", work)
 
     @staticmethod
     def _find(session: Session, team_id: str, channel_id: str) -> Subscription | None:
@@ -516,6 +554,38 @@ class Store:
 
         return self._transaction("read question statistics", work)
 
+    # -- per-install settings -----------------------------------------------------------------
+
+    def install_setting(self, name: str, make: Callable[[], str]) -> str:
+        """The value stored under `name`, made with `make()` and stored the first time. Processes
+        starting together agree: one INSERT wins and the others read it."""
+
+        def read(session: Session) -> str | None:
+            row = session.get(AppSetting, name)
+            return None if row is None else row.value
+
+        value = self._transaction("read a setting", read)
+        if value is not None:
+            return value
+        try:
+            made = make()
+            self._transaction(
+                "store a setting", lambda session: session.add(AppSetting(name=name, value=made))
+            )
+            return made
+        except exc.IntegrityError:
+            value = self._transaction("read a setting", read)
+            assert value is not None
+            return value
+
+    def query_log_salt(self) -> str:
+        """The salt of the query log's user hashes when QUERY_LOG_SALT is not set: random,
+        made once per database, so hashes stay stable across restarts and processes."""
+        return self.install_setting("query_log_salt", lambda: secrets.token_hex(32))
+
+    def set_user_salt(self, salt: str) -> None:
+        self._user_salt = salt
+
     # -- processed events ---------------------------------------------------------------------
 
     def remember_event(self, key: str) -> bool:
@@ -540,3 +610,7 @@ class Store:
             return result.rowcount
 
         return self._transaction("purge processed events", work)
+
+
+def _encode_ids(ids: Iterable[str] | None) -> str | None:
+    return None if ids is None else json.dumps(sorted(ids), ensure_ascii=False)

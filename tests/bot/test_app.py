@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 from pathlib import Path
 from unittest.mock import Mock
 
@@ -136,3 +137,121 @@ def test_manifest_matches_the_code():
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_one_store_for_everything_and_the_salt_is_kept(knowledge, tmp_path, fake_slack):
+    from bot.app import open_store
+    from bot.store import current_revision, head_revision
+
+    env = {
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db",
+    }
+    store = open_store(Settings.from_env("http", env))
+    assert current_revision(store.engine) == head_revision()
+    again = open_store(Settings.from_env("http", env))
+    assert store.query_log_salt() == again.query_log_salt()  # generated once, then kept
+    assert len(store.query_log_salt()) == 64
+    app = create_app(Settings.from_env("http", env), knowledge, store=store)
+    assert app is not None
+
+
+def test_oauth_clients_per_team_come_from_the_installation_store(knowledge, tmp_path, fake_slack):
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.app import open_store, team_clients
+    from bot.store import installation_store
+
+    settings = Settings.from_env(
+        "http",
+        {
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_CLIENT_ID": "111.222",
+            "SLACK_CLIENT_SECRET": "c",
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/oauth.db",
+        },
+    )
+    store = open_store(settings)
+    app = create_app(settings, knowledge, store=store)
+    assert app.installation_store.engine is store.engine  # one engine, migrated tables
+    installation_store(store.engine, "111.222").save(
+        Installation(
+            app_id="A1", team_id="T0WORKSPACE", user_id="U1",
+            bot_token="xoxb-team-token", bot_id="B1", bot_user_id="U0BOT",
+        )
+    )  # fmt: skip
+    clients = team_clients(settings, store)
+    client = clients("T0WORKSPACE")
+    assert client.token == "xoxb-team-token" and client.base_url == fake_slack.api_url
+    assert {type(h) for h in client.retry_handlers} >= {RateLimitErrorRetryHandler}
+    assert clients("T0OTHER") is None
+
+
+def test_gunicorn_runs_the_scheduler_once_in_the_master(knowledge, tmp_path, fake_slack):
+    from bot.app import open_store
+    from bot.server import Runtime, scheduler_hooks
+
+    env = {
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/g.db",
+    }
+    settings = Settings.from_env("http", env)
+    runtime = Runtime(settings, knowledge, open_store(settings), None)
+    hooks = scheduler_hooks(runtime)
+    assert set(hooks) == {"when_ready", "on_exit", "post_fork"}
+    hooks["when_ready"](None)
+    hooks["post_fork"](None, None)
+    hooks["on_exit"](None)
+    off = Settings.from_env("http", {**env, "DIGEST_SCHEDULER": "off"})
+    assert set(scheduler_hooks(Runtime(off, knowledge, runtime.store, None))) == {"post_fork"}
+
+
+def test_socket_mode_runs_the_scheduler_and_stops_it_on_sigterm(
+    knowledge, tmp_path, fake_slack, monkeypatch
+):
+    from bot import server
+    from bot.app import open_store
+
+    settings = Settings.from_env(
+        "socket",
+        {
+            "SLACK_BOT_TOKEN": "xoxb-sock",
+            "SLACK_APP_TOKEN": "xapp-sock",
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+        },
+    )
+    store = open_store(settings)
+    runtime = server.Runtime(
+        settings, knowledge, store, create_app(settings, knowledge, store=store)
+    )
+    ticks, closed, on_term = [], [], []
+
+    class Handler:
+        def start(self):
+            assert ticks_seen.wait(5)  # the scheduler ticked while Socket Mode was up
+            on_term[0]()  # what SIGTERM does
+
+        def close(self):
+            closed.append(True)
+
+    ticks_seen = threading.Event()
+
+    def tick(runtime):
+        def run(should_stop):
+            ticks.append(1)
+            ticks_seen.set()
+
+        return run
+
+    monkeypatch.setattr(server, "socket_mode_handler", lambda app, settings: Handler())
+    monkeypatch.setattr(server, "digest_tick", tick)
+    monkeypatch.setattr(server, "_stop_on_sigterm", on_term.append)
+    with pytest.raises(SystemExit):
+        server.run_socket_mode(runtime)
+    assert ticks and closed == [True]

@@ -293,3 +293,60 @@ def test_shortcut_without_response_url_posts_an_ephemeral(deps):
     explain_terms(p.message_shortcut("GAN", response_url=None), None, client, deps)
     posted = client.chat_postEphemeral.call_args.kwargs
     assert posted["user"] == p.USER and posted["channel"] == p.CHANNEL
+
+
+# --- query log, storage commands ------------------------------------------------------------------
+
+
+def test_a_failing_query_log_never_costs_the_answer(knowledge, caplog):
+    from bot.misses import StoreQueryLog
+
+    broken = Mock()
+    broken.log_query.side_effect = RuntimeError("database is on fire")
+    log = StoreQueryLog(broken)
+    deps = Deps(knowledge, misses=log)
+    ack = Mock()
+    handle_aigc(ack, p.slash_command("什么是MaaS 秘密问题"), Mock(), deps)
+    assert acked(ack)["response_type"] == "ephemeral" and acked(ack)["blocks"]
+    log.flush()
+    broken.log_query.assert_called_once()
+    assert broken.log_query.call_args.kwargs["source"] == "command"
+    assert "could not log a command question" in caplog.text
+    assert "秘密问题" not in caplog.text  # the question stays out of the logs
+
+
+@pytest.mark.parametrize(
+    "text", ["subscribe", "unsubscribe", "subscriptions", "stats", "digest post"]
+)
+def test_storage_commands_without_a_store_say_so(deps, text):
+    ack = Mock()
+    handle_aigc(ack, p.slash_command(text), Mock(), deps)
+    assert acked(ack)["text"] == m.STORAGE_OFF
+
+
+def test_digest_preview_works_without_a_store(deps):
+    ack = Mock()
+    handle_aigc(ack, p.slash_command("digest"), Mock(), deps)
+    blocks = acked(ack)["blocks"]
+    assert blocks[1]["type"] == "header" and blocks[1]["text"]["text"].startswith("AIGC 日报")
+
+
+@pytest.mark.parametrize(
+    ("rest", "expected"),
+    [
+        ("", ("09:30", "Asia/Shanghai")),
+        ("8:05", ("08:05", "Asia/Shanghai")),
+        ("america/new_york", ("09:30", "America/New_York")),
+        ("Europe/Berlin 18：00", ("18:00", "Europe/Berlin")),
+    ],
+)
+def test_subscribe_arguments(rest, expected):
+    from bot.listeners.commands import parse_subscribe_args
+
+    assert parse_subscribe_args(rest) == expected
+
+
+def test_a_question_that_starts_with_a_command_word_is_still_a_question(deps):
+    ack = Mock()
+    handle_aigc(ack, p.slash_command("digest 是什么意思"), Mock(), deps)
+    assert "预览" not in json.dumps(acked(ack).get("blocks", []), ensure_ascii=False)

@@ -45,8 +45,9 @@ def test_defaults():
     settings = Settings.from_env("http", HTTP)
     assert settings.slack_api_url == DEFAULT_SLACK_API_URL
     assert settings.port == 3000
-    assert settings.database_url.startswith("sqlite:///")
-    assert "aigc-knowledge-bot" in settings.database_url
+    assert settings.database_url is None  # bot.store.default_database_path()
+    assert settings.query_log_salt is None
+    assert settings.digest_scheduler is True
     assert not settings.oauth_enabled
     assert settings.knowledge_file is None
 
@@ -90,3 +91,30 @@ def test_cli_reports_a_missing_knowledge_file(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("KNOWLEDGE_FILE", str(tmp_path / "missing.json"))
     assert main(["socket"]) == 2
     assert "missing.json" in capsys.readouterr().err
+
+
+def test_clock_needs_a_token_or_the_oauth_client_but_no_signing_secret():
+    assert Settings.from_env("clock", {"SLACK_BOT_TOKEN": "xoxb-1"}).bot_token == "xoxb-1"
+    oauth = Settings.from_env("clock", {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"})
+    assert oauth.oauth_enabled
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env("clock", {})
+    assert "SLACK_BOT_TOKEN" in str(error.value)
+    assert "SLACK_SIGNING_SECRET" not in str(error.value)
+
+
+def test_storage_settings():
+    settings = Settings.from_env(
+        "http",
+        {
+            **HTTP,
+            "DATABASE_URL": "postgresql://u@db/bot",
+            "QUERY_LOG_SALT": "pepper",
+            "DIGEST_SCHEDULER": "off",
+        },
+    )
+    assert settings.database_url == "postgresql://u@db/bot"
+    assert settings.query_log_salt == "pepper"
+    assert settings.digest_scheduler is False
+    with pytest.raises(SettingsError, match="DIGEST_SCHEDULER"):
+        Settings.from_env("http", {**HTTP, "DIGEST_SCHEDULER": "sometimes"})

@@ -6,6 +6,7 @@ from bot.app import create_app
 from bot.misses import InMemoryMissRecorder
 from bot.server import wsgi_app
 from bot.settings import Settings
+from tests.databases import database_url, engine  # noqa: F401 - fixtures for tests with a store
 from tests.e2e.fake_slack import FakeSlack, LoopbackServer
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"

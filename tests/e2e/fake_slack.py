@@ -1,8 +1,9 @@
 """A local stand-in for Slack: the Web API and response_url endpoints on 127.0.0.1.
 
 Records every call, answers like Slack (`{"ok": true, ...}`), and answers `{"ok": false,
-"error": ...}` for a method when told to with `fail()`. Tests wait for calls with a deadline
-(a condition variable, never a sleep). Also: serving a WSGI app on loopback in a thread, and
+"error": ...}` for a method (optionally only for one channel) when told to with `fail()`;
+`script()` queues one-off answers such as a 429 with Retry-After or a 503. Tests wait for calls
+with a deadline (a condition variable, never a sleep). Also: serving a WSGI app on loopback in a thread, and
 sending requests signed the way Slack signs them.
 """
 
@@ -25,6 +26,15 @@ BOT_USER = "U0BOTUSER1"
 TEAM = "T0TEAM0001"
 
 
+@dataclass(frozen=True)
+class Scripted:
+    """A one-off answer: HTTP status, JSON body (None: the usual answer) and headers."""
+
+    status: int = 200
+    body: dict | None = None
+    headers: dict = field(default_factory=dict)
+
+
 @dataclass
 class Call:
     method: str  # Web API method, or "response_url"
@@ -36,7 +46,9 @@ class Call:
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self._failures: dict[str, str] = {}
+        self._failures: dict[tuple[str, str | None], str] = {}
+        self._scripts: dict[str, list[Scripted]] = {}
+        self._posts = 0
         self._changed = threading.Condition()
         fake = self
 
@@ -52,9 +64,11 @@ class FakeSlack:
                     method = self.path.removeprefix("/api/").split("?")[0]
                 else:
                     method = "response_url"
-                body = fake._answer(method, self.path, params, dict(self.headers))
+                status, body, headers = fake._respond(method, self.path, params, dict(self.headers))
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -75,21 +89,45 @@ class FakeSlack:
     def response_url(self, name: str = "r") -> str:
         return f"{self.url}/response/{name}"
 
-    def fail(self, method: str, error: str) -> None:
-        """Answer `method` with {"ok": false, "error": error} from now on."""
-        self._failures[method] = error
+    def fail(self, method: str, error: str, *, channel: str | None = None) -> None:
+        """Answer `method` (only for `channel`, if given) with {"ok": false, "error": error}
+        from now on."""
+        self._failures[(method, channel)] = error
+
+    def script(self, method: str, *answers: Scripted) -> None:
+        """Answer the next calls of `method` with these, in order; then as usual."""
+        with self._changed:
+            self._scripts.setdefault(method, []).extend(answers)
 
     def reset(self) -> None:
         with self._changed:
             self.calls.clear()
             self._failures.clear()
+            self._scripts.clear()
+
+    def _respond(
+        self, method: str, path: str, params: dict, headers: dict
+    ) -> tuple[int, dict, dict]:
+        with self._changed:
+            scripted = self._scripts.get(method)
+            answer = scripted.pop(0) if scripted else None
+        if answer is not None and answer.body is not None:
+            with self._changed:
+                self.calls.append(Call(method, path, params, headers))
+                self._changed.notify_all()
+            return answer.status, answer.body, answer.headers
+        body = self._answer(method, path, params, headers)
+        return (200, body, {}) if answer is None else (answer.status, body, answer.headers)
 
     def _answer(self, method: str, path: str, params: dict, headers: dict) -> dict:
         with self._changed:
             self.calls.append(Call(method, path, params, headers))
             self._changed.notify_all()
-        if method in self._failures:
-            return {"ok": False, "error": self._failures[method]}
+        error = self._failures.get((method, params.get("channel"))) or self._failures.get(
+            (method, None)
+        )
+        if error:
+            return {"ok": False, "error": error}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -101,7 +139,10 @@ class FakeSlack:
                 "bot_id": "B0BOT00001",
             }
         if method == "chat.postMessage":
-            return {"ok": True, "channel": params.get("channel"), "ts": "1700000099.000100"}
+            with self._changed:
+                self._posts += 1
+                ts = f"1700000099.{self._posts:06d}"
+            return {"ok": True, "channel": params.get("channel"), "ts": ts}
         return {"ok": True}
 
     def of(self, method: str) -> list[Call]:

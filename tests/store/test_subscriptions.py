@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from datetime import UTC
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 
-from bot.store import InvalidSubscription, Store, validate_post_time, validate_timezone
+from bot.store import (
+    InvalidSubscription,
+    Store,
+    make_engine,
+    validate_post_time,
+    validate_timezone,
+)
 
 
 def test_subscribe_with_defaults(store: Store, clock) -> None:
@@ -99,3 +106,24 @@ def test_bad_weekly_day_is_refused(store: Store, day: int) -> None:
     with pytest.raises(InvalidSubscription) as info:
         store.subscribe("T1", "C1", "U1", weekly_day=day)
     assert info.value.field == "weekly_day"
+
+
+def test_rotation_memory_is_kept_across_re_subscriptions(store: Store) -> None:
+    store.subscribe("T1", "C1", "U1", known_ids=["b", "a"])
+    assert store.subscription("T1", "C1").known_id_set() == {"a", "b"}
+    store.subscribe("T1", "C1", "U2", "10:00", known_ids=["a", "b", "new"])  # change the time
+    assert store.subscription("T1", "C1").known_id_set() == {"a", "b"}  # still knows what's new
+    assert store.set_known_ids("T1", "C1", ["a", "b", "new"])
+    assert store.subscription("T1", "C1").known_id_set() == {"a", "b", "new"}
+    assert store.set_known_ids("T1", "C-none", ["a"]) is False
+    store.subscribe("T1", "C2", "U1")
+    assert store.subscription("T1", "C2").known_id_set() is None
+    store.subscribe("T2", "C1", "U1")
+    assert [s.team_id for s in store.channel_subscriptions("C1")] == ["T1", "T2"]
+
+
+def test_the_query_log_salt_is_made_once_even_when_processes_race(database_url, engine) -> None:
+    stores = [Store(make_engine(database_url), lambda: datetime.now(UTC)) for _ in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        salts = set(pool.map(lambda s: s.query_log_salt(), stores))
+    assert len(salts) == 1 and len(salts.pop()) == 64

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.app import team_clients
+from bot.settings import Settings
+from tests.databases import clock, database_url, engine, store  # noqa: F401 - fixtures
+from tests.e2e.fake_slack import FakeSlack
+
+
+@pytest.fixture(scope="module")
+def fake_slack():
+    slack = FakeSlack()
+    yield slack
+    slack.close()
+
+
+@pytest.fixture
+def slack(fake_slack):
+    fake_slack.reset()
+    return fake_slack
+
+
+@pytest.fixture
+def clients(fake_slack):
+    """What the scheduler uses in production: one client per workspace, with slack_sdk's
+    retry handlers, on the stand-in."""
+    settings = Settings.from_env(
+        "clock", {"SLACK_BOT_TOKEN": "xoxb-clock", "SLACK_API_URL": fake_slack.api_url}
+    )
+    return team_clients(settings)
