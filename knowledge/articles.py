@@ -197,8 +197,9 @@ def _parse_markdown(name: str, lines: list[tuple[int, str]]) -> Article:
     sections: list[Section] = []
     in_code = False
     for number, text in lines:
-        if text.strip().startswith("```"):
+        if text.strip().startswith("```"):  # a fence, not text ("```python" is no paragraph)
             in_code = not in_code
+            continue
         match = None if in_code else _MD_HEADING.match(text)
         if match:
             level, heading = len(match.group(1)), _norm_line(match.group(2))

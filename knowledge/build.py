@@ -46,6 +46,7 @@ THEMES = (
     "治理与风险",
 )
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+_CLAUSE_END = re.compile(r"(?<=[，,、：:])|(?<=\s)")
 _TITLE_CHARS = 48
 
 
@@ -227,7 +228,7 @@ def _split_long(piece: Chunk) -> list[Chunk]:
         return [piece]
     parts: list[Chunk] = []
     for paragraph in piece.paragraphs:
-        for sentence in (s for s in _SENTENCE_END.split(paragraph.text) if s.strip()):
+        for sentence in _sentences(paragraph.text):
             if not parts or parts[-1].chars + len(sentence) > TARGET_CHARS:
                 parts.append(Chunk(paragraphs=[Paragraph(sentence, paragraph.line)]))
             elif parts[-1].paragraphs[-1].line == paragraph.line:
@@ -237,6 +238,20 @@ def _split_long(piece: Chunk) -> list[Chunk]:
                 parts[-1].paragraphs.append(Paragraph(sentence, paragraph.line))
     parts[0].captions = piece.captions
     return parts
+
+
+def _sentences(text: str, limit: int = TARGET_CHARS) -> list[str]:
+    """The sentences of a paragraph; one longer than `limit` (a paste with no sentence
+    punctuation) is cut at clause marks or spaces, and failing those every `limit` characters,
+    so that no answer outgrows MAX_CHARS."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if len(sentence) <= limit:
+            pieces.append(sentence)
+            continue
+        for clause in _CLAUSE_END.split(sentence):
+            pieces += [clause[i : i + limit] for i in range(0, len(clause), limit)]
+    return [p for p in pieces if p.strip()]
 
 
 def first_sentence(text: str, limit: int = _TITLE_CHARS) -> str:

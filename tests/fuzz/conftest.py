@@ -1,0 +1,72 @@
+"""The real app over HTTP on 127.0.0.1 (as tests/e2e serves it), plus a spy that records every
+request that got past Bolt's signature check, so a test can prove no listener saw a request."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.app import create_app
+from bot.misses import InMemoryMissRecorder
+from bot.server import wsgi_app
+from bot.settings import Settings
+from tests.e2e.fake_slack import FakeSlack, LoopbackServer
+
+SIGNING_SECRET = "fuzz-signing-secret-0123456789abcdef"
+
+
+class Spy:
+    """A global middleware: Bolt runs it after its own (signature check included) and before
+    any listener, so an empty record means no listener ran."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict, next) -> None:
+        with self._lock:
+            self.bodies.append(body)
+        next()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.bodies.clear()
+
+
+@pytest.fixture(scope="module")
+def fake_slack():
+    slack = FakeSlack()
+    yield slack
+    slack.close()
+
+
+@pytest.fixture(scope="module")
+def spy() -> Spy:
+    return Spy()
+
+
+@pytest.fixture(scope="module")
+def server(fake_slack, knowledge, spy):
+    settings = Settings.from_env(
+        "http",
+        {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-fuzz-token",
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": "sqlite:///:memory:",
+        },
+    )
+    app = create_app(settings, knowledge, miss_recorder=InMemoryMissRecorder())
+    app.use(spy)
+    loopback = LoopbackServer(wsgi_app(app))
+    yield loopback
+    loopback.close()
+
+
+@pytest.fixture
+def slack(fake_slack, server, spy):
+    """The stand-in and the spy with earlier tests (and the start-up auth.test) forgotten."""
+    fake_slack.reset()
+    spy.reset()
+    return fake_slack
