@@ -13,7 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import default_interval_calculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
 from bot import messages as m
 from bot.listeners import Deps, register_all
@@ -30,14 +33,45 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 
 
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client on SLACK_API_URL that retries on 429s and dropped connections."""
+# Web API methods whose repeat cannot duplicate anything: they replace, delete or read.
+IDEMPOTENT_METHODS = frozenset(
+    {"auth.test", "views.publish", "chat.update", "chat.delete", "conversations.info"}
+)
+
+
+class UnavailableRetryHandler(ServerErrorRetryHandler):
+    """Retries Slack's server errors where a repeat cannot post twice: a 503 for any method
+    (the service was unavailable, the request was not taken), other 5xx only for
+    `IDEMPOTENT_METHODS`. A 500 to chat.postMessage may come after the message was stored,
+    so it is not repeated: the listener apologises, the digest scheduler tries on its next
+    tick."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if response is None:
+            return False
+        if response.status_code == 503:
+            return True
+        method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        return response.status_code in (500, 502, 504) and method in IDEMPOTENT_METHODS
+
+
+def make_web_client(
+    settings: Settings,
+    token: str | None = None,
+    *,
+    timeout: int = 30,
+    retry_interval: RetryIntervalCalculator = default_interval_calculator,
+) -> WebClient:
+    """A Web API client on SLACK_API_URL that retries 429s (after Retry-After), dropped
+    connections and Slack being unavailable (see `UnavailableRetryHandler`)."""
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
+        timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
             RateLimitErrorRetryHandler(max_retry_count=2),
+            UnavailableRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
         ],
     )
 

@@ -4,9 +4,10 @@ socket`), or the digest scheduler alone (`python -m bot clock`, `digest --run-du
 Configuration, knowledge and database problems are reported as one message and exit code 2,
 before any server starts. The database is migrated on every start.
 
-The digest scheduler ticks every minute in the gunicorn master (started in `when_ready`, so
-once per machine however many workers), in the Socket Mode process, or in `clock`. Running
-several of them on one database is safe: each post is claimed in the database first.
+The digest scheduler ticks every minute in each gunicorn worker (started after the worker is
+forked: a thread running in the master while it forks could leave a child holding a lock
+nobody will release), in the Socket Mode process, or in `clock`. Running several of them on
+one database is safe: each post is claimed in the database first.
 """
 
 from __future__ import annotations
@@ -113,27 +114,32 @@ def digest_tick(runtime: Runtime) -> Callable[[Callable[[], bool]], RunReport]:
 
 
 def scheduler_hooks(runtime: Runtime) -> dict[str, Any]:
-    """gunicorn hooks: the scheduler runs in the master (once per machine, not per worker);
-    each forked worker starts with a fresh connection pool."""
-    scheduler = DigestScheduler(digest_tick(runtime))
-
-    def when_ready(server: Any) -> None:
-        scheduler.start()
-
-    def on_exit(server: Any) -> None:
-        scheduler.stop()
+    """gunicorn hooks: each forked worker starts with a fresh connection pool and, unless
+    DIGEST_SCHEDULER=off, runs its own scheduler (claims keep the posts exactly once). The
+    master starts no thread, so forking a worker never copies a lock held mid-tick."""
+    schedulers: list[DigestScheduler] = []  # the one in this process, after the fork
 
     def post_fork(server: Any, worker: Any) -> None:
         runtime.store.engine.dispose(close=False)  # the parent's connections stay the parent's
 
+    def post_worker_init(worker: Any) -> None:
+        scheduler = DigestScheduler(digest_tick(runtime))
+        schedulers.append(scheduler)
+        scheduler.start()
+
+    def worker_exit(server: Any, worker: Any) -> None:
+        while schedulers:
+            schedulers.pop().stop()  # finishes or releases the post in flight
+
     hooks: dict[str, Any] = {"post_fork": post_fork}
     if runtime.settings.digest_scheduler:
-        hooks.update(when_ready=when_ready, on_exit=on_exit)
+        hooks.update(post_worker_init=post_worker_init, worker_exit=worker_exit)
     return hooks
 
 
 def _stop_on_sigterm(stop: Callable[[], None]) -> None:
     def handler(signum: int, frame: Any) -> None:
+        log.info("SIGTERM: finishing the work in flight, then stopping")
         stop()
 
     signal.signal(signal.SIGTERM, handler)

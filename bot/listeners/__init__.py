@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from bot.misses import InMemoryMissRecorder, MissRecorder
 from knowledge import Knowledge
 
 if TYPE_CHECKING:
+    from bot.listeners.dedupe import Deduper
     from bot.store import Store
 
 
@@ -41,6 +43,15 @@ class Deps:
     @cached_property
     def answers(self) -> Answerer:
         return Answerer(self.knowledge, cache_size=self.answer_cache_size)
+
+    @cached_property
+    def dedupe(self) -> Deduper:
+        """One reply per delivery: keys in the shared database, or in memory without one."""
+        from bot.listeners.dedupe import Deduper, MemoryLedger
+
+        if self.store is not None:
+            return Deduper(self.store)
+        return Deduper(MemoryLedger(lambda: datetime.now(UTC)))
 
 
 def register_all(app: App, deps: Deps) -> None:

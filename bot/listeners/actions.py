@@ -18,6 +18,7 @@ from bot import messages as m
 from bot.listeners import Deps
 from bot.listeners.commands import filter_terms
 from bot.listeners.common import ack_only, slack_error_advice
+from bot.listeners.dedupe import button_key
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +27,15 @@ def _language(value: dict) -> str:
     return "en" if value.get("l") == "en" else "zh"
 
 
-def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
-    """Post a public copy saying who asked, then delete the asker's ephemeral answer."""
+def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, deps: Deps) -> bool:
+    """Post a public copy saying who asked, then delete the asker's ephemeral answer. False
+    when nothing was posted (the person was told why), so pressing again may post."""
     value = b.decode_value(action.get("value", ""))
     lang = _language(value)
     entry = deps.knowledge.get(str(value.get("id", "")))
     if entry is None:
         respond(response_type="ephemeral", replace_original=False, text=m.ENTRY_GONE[lang])
-        return
+        return True
     user = body["user"]["id"]
     blocks = b.shared_answer_blocks(
         entry, lang, deps.knowledge.get, user=user, query=str(value.get("q", ""))
@@ -47,8 +49,12 @@ def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, 
             replace_original=False,
             text=slack_error_advice(error, lang),
         )
-        return
-    respond(delete_original=True)
+        return False
+    try:
+        respond(delete_original=True)
+    except Exception:  # it is shared all the same; the private copy just stays
+        log.exception("could not delete the shared answer's ephemeral")
+    return True
 
 
 def show_alternative(action: dict, respond: Respond, deps: Deps) -> None:
@@ -104,8 +110,11 @@ def _apologize(respond: Respond, value: str) -> None:
 
 def register(app: App, deps: Deps) -> None:
     def share(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        # Pressed twice before the first press was handled: the second is dropped.
         try:
-            share_answer(body, action, respond, client, deps)
+            deps.dedupe.run_once(
+                button_key(body, action), lambda: share_answer(body, action, respond, client, deps)
+            )
         except Exception:
             log.exception("share button failed")
             _apologize(respond, action.get("value", ""))

@@ -13,6 +13,7 @@ from bot import blocks as b
 from bot import messages as m
 from bot.listeners import Deps
 from bot.listeners.common import ack_only, language_of, record_question
+from bot.listeners.dedupe import event_key, retry_of
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +51,22 @@ def _post_answer(
     )
 
 
-def _apologize(client: WebClient, channel: str, thread_ts: str | None, text: str) -> None:
+def _apologize(client: WebClient, channel: str, thread_ts: str | None, text: str) -> bool:
+    """True if the apology reached Slack."""
     try:
         client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=m.APOLOGY[language_of(text)]
         )
+        return True
     except Exception:
         log.exception("could not send the apology either")
+        return False
 
 
-def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: Deps) -> None:
-    """Answer in the thread of the mention (starting one under it if it was not in a thread)."""
+def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: Deps) -> bool:
+    """Answer in the thread of the mention (starting one under it if it was not in a thread).
+    True when a reply (the answer, or else an apology) was posted; False when nothing was, so
+    a re-delivery of the event may try again."""
     channel = event["channel"]
     thread_ts = event.get("thread_ts") or event["ts"]
     question = question_from_mention(event.get("text", ""), context.bot_user_id)
@@ -68,7 +74,7 @@ def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: D
         if not question:
             lang = language_of(question)
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=m.MENTION_HELP[lang])
-            return
+            return True
         _post_answer(
             client,
             deps,
@@ -79,9 +85,10 @@ def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: D
             user_id=event.get("user"),
             source="mention",
         )
+        return True
     except Exception:
         log.exception("mention in %s failed", channel)
-        _apologize(client, channel, thread_ts, question)
+        return _apologize(client, channel, thread_ts, question)
 
 
 def is_direct_message(event: dict) -> bool:
@@ -94,9 +101,10 @@ def is_direct_message(event: dict) -> bool:
     )
 
 
-def answer_direct_message(event: dict, context: BoltContext, client: WebClient, deps: Deps) -> None:
+def answer_direct_message(event: dict, context: BoltContext, client: WebClient, deps: Deps) -> bool:
+    """Like `answer_mention`, in the DM; True also for messages that need no answer."""
     if not is_direct_message(event):
-        return
+        return True
     channel, text = event["channel"], event.get("text", "")
     try:
         _post_answer(
@@ -109,9 +117,10 @@ def answer_direct_message(event: dict, context: BoltContext, client: WebClient, 
             user_id=event.get("user"),
             source="dm",
         )
+        return True
     except Exception:
         log.exception("direct message in %s failed", channel)
-        _apologize(client, channel, event.get("thread_ts"), text)
+        return _apologize(client, channel, event.get("thread_ts"), text)
 
 
 HOME_TOP_QUESTIONS = 10
@@ -141,11 +150,24 @@ def register(app: App, deps: Deps) -> None:
     # Without a store the Home view never changes, so it is rendered once.
     static_home = b.home_view(deps.knowledge.terms()) if deps.store is None else None
 
-    def mention(event: dict, context: BoltContext, client: WebClient) -> None:
-        answer_mention(event, context, client, deps)
+    # A re-delivered event (Slack's retry, here or in another process) is acked and dropped.
+    def mention(body: dict, event: dict, context: BoltContext, client: WebClient, request) -> None:
+        deps.dedupe.run_once(
+            event_key(body),
+            lambda: answer_mention(event, context, client, deps),
+            retry=retry_of(request.headers),
+        )
 
-    def direct_message(event: dict, context: BoltContext, client: WebClient) -> None:
-        answer_direct_message(event, context, client, deps)
+    def direct_message(
+        body: dict, event: dict, context: BoltContext, client: WebClient, request
+    ) -> None:
+        if not is_direct_message(event):  # no key for the bot's own echoes and edits
+            return
+        deps.dedupe.run_once(
+            event_key(body),
+            lambda: answer_direct_message(event, context, client, deps),
+            retry=retry_of(request.headers),
+        )
 
     def home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
         if event.get("tab", "home") != "home":

@@ -11,6 +11,7 @@ from bot import blocks as b
 from bot import messages as m
 from bot.listeners import Deps
 from bot.listeners.common import ack_only, language_of
+from bot.listeners.dedupe import shortcut_key
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,11 @@ def explain_terms(shortcut: dict, respond: Respond | None, client: WebClient, de
 
 
 def register(app: App, deps: Deps) -> None:
-    def explain(shortcut: dict, respond: Respond, client: WebClient) -> None:
-        explain_terms(shortcut, respond, client, deps)
+    def explain(body: dict, shortcut: dict, respond: Respond, client: WebClient) -> None:
+        def work() -> bool:
+            explain_terms(shortcut, respond, client, deps)
+            return True  # an exception above: nothing was shown, a re-delivery may try again
+
+        deps.dedupe.run_once(shortcut_key(body), work)
 
     app.shortcut(m.SHORTCUT_CALLBACK_ID)(ack=ack_only, lazy=[explain])

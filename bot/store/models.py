@@ -135,14 +135,21 @@ class QueryLog(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+EVENT_STATUSES = ("handling", "done")
+
+
 class ProcessedEvent(Base):
-    """A Slack event id / trigger id already handled, for de-duplicating retried deliveries."""
+    """A Slack delivery (event id, trigger id, button press) being handled or handled, for
+    de-duplicating retried deliveries: `handling` by `claimed_by` since `created_at`, then
+    `done` (see bot/listeners/dedupe.py)."""
 
     __tablename__ = "processed_events"
     __table_args__ = (Index(None, "created_at"),)
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class AppSetting(Base):

@@ -599,8 +599,81 @@ class Store:
         except exc.IntegrityError:
             return False
 
+    def claim_event(self, key: str, claimer: str, *, stale_after: timedelta) -> bool:
+        """Start handling a delivery: True for exactly one caller across processes. The key
+        stays `handling` by `claimer` until `finish_event` or `forget_event`; a `handling`
+        claim older than `stale_after` (its holder died) may be taken over, like a digest
+        claim."""
+        now = self.now()
+
+        def insert(session: Session) -> None:
+            session.add(
+                ProcessedEvent(key=key, created_at=now, status="handling", claimed_by=claimer)
+            )
+
+        try:
+            self._transaction("claim the event", insert)
+            return True
+        except exc.IntegrityError:
+            pass
+
+        def take_over(session: Session) -> bool:
+            result = session.execute(
+                update(ProcessedEvent)
+                .where(
+                    ProcessedEvent.key == key,
+                    ProcessedEvent.status == "handling",
+                    ProcessedEvent.created_at < now - stale_after,
+                )
+                .values(created_at=now, claimed_by=claimer)
+            )
+            return result.rowcount == 1
+
+        return self._transaction("claim the event", take_over)
+
+    def finish_event(self, key: str, claimer: str) -> bool:
+        """The delivery was handled: later deliveries of `key` are duplicates until purged.
+        False if `claimer` no longer holds the claim."""
+
+        def work(session: Session) -> bool:
+            result = session.execute(
+                update(ProcessedEvent)
+                .where(*self._event_claim(key, claimer))
+                .values(status="done", created_at=self.now())
+            )
+            return result.rowcount == 1
+
+        return self._transaction("record the event handled", work)
+
+    def forget_event(self, key: str, claimer: str) -> bool:
+        """Handling failed before anything reached the user: a re-delivery may try again."""
+
+        def work(session: Session) -> bool:
+            result = session.execute(delete(ProcessedEvent).where(*self._event_claim(key, claimer)))
+            return result.rowcount == 1
+
+        return self._transaction("forget the event", work)
+
+    def event_status(self, key: str) -> str | None:
+        """ "handling", "done", or None when the key is not known (never seen, or purged)."""
+
+        def work(session: Session) -> str | None:
+            row = session.get(ProcessedEvent, key)
+            return None if row is None else row.status
+
+        return self._transaction("read the event", work)
+
+    @staticmethod
+    def _event_claim(key: str, claimer: str) -> Sequence:
+        return (
+            ProcessedEvent.key == key,
+            ProcessedEvent.status == "handling",
+            ProcessedEvent.claimed_by == claimer,
+        )
+
     def purge_events(self, older_than: timedelta) -> int:
-        """Forget events seen more than `older_than` ago; returns how many."""
+        """Forget events seen (or, if `handling`, claimed) more than `older_than` ago; returns
+        how many."""
         cutoff = self.now() - older_than
 
         def work(session: Session) -> int:

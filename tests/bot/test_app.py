@@ -190,7 +190,7 @@ def test_oauth_clients_per_team_come_from_the_installation_store(knowledge, tmp_
     assert clients("T0OTHER") is None
 
 
-def test_gunicorn_runs_the_scheduler_once_in_the_master(knowledge, tmp_path, fake_slack):
+def test_gunicorn_runs_the_scheduler_in_the_workers_not_the_master(knowledge, tmp_path, fake_slack):
     from bot.app import open_store
     from bot.server import Runtime, scheduler_hooks
 
@@ -203,10 +203,10 @@ def test_gunicorn_runs_the_scheduler_once_in_the_master(knowledge, tmp_path, fak
     settings = Settings.from_env("http", env)
     runtime = Runtime(settings, knowledge, open_store(settings), None)
     hooks = scheduler_hooks(runtime)
-    assert set(hooks) == {"when_ready", "on_exit", "post_fork"}
-    hooks["when_ready"](None)
+    assert set(hooks) == {"post_fork", "post_worker_init", "worker_exit"}
     hooks["post_fork"](None, None)
-    hooks["on_exit"](None)
+    hooks["post_worker_init"](None)
+    hooks["worker_exit"](None, None)
     off = Settings.from_env("http", {**env, "DIGEST_SCHEDULER": "off"})
     assert set(scheduler_hooks(Runtime(off, knowledge, runtime.store, None))) == {"post_fork"}
 

@@ -2,8 +2,11 @@
 
 Records every call, answers like Slack (`{"ok": true, ...}`), and answers `{"ok": false,
 "error": ...}` for a method (optionally only for one channel) when told to with `fail()`;
-`script()` queues one-off answers such as a 429 with Retry-After or a 503. Tests wait for calls
-with a deadline (a condition variable, never a sleep). Also: serving a WSGI app on loopback in a thread, and
+`script()` queues one-off answers per method: a 429 with Retry-After, a 500/503, an `ok: false`
+error, a hang past the client's timeout (`hang=`, cut short by `release()`), or a connection
+closed without an answer (`close=True`). Each call records what it was answered (`outcome`:
+"ok", the error code, or "closed"), so tests can count what Slack actually accepted
+(`delivered()`). Tests wait for calls with a deadline (a condition variable, never a sleep). Also: serving a WSGI app on loopback in a thread, and
 sending requests signed the way Slack signs them.
 """
 
@@ -28,11 +31,19 @@ TEAM = "T0TEAM0001"
 
 @dataclass(frozen=True)
 class Scripted:
-    """A one-off answer: HTTP status, JSON body (None: the usual answer) and headers."""
+    """A one-off answer: HTTP status, JSON body (None: the usual answer) and headers; `hang`
+    seconds of waiting first (ended early by `FakeSlack.release()`); or `close` the connection
+    without answering at all."""
 
     status: int = 200
     body: dict | None = None
     headers: dict = field(default_factory=dict)
+    hang: float = 0.0
+    close: bool = False
+
+    @classmethod
+    def times(cls, n: int, *args, **kwargs) -> tuple[Scripted, ...]:
+        return (cls(*args, **kwargs),) * n
 
 
 @dataclass
@@ -41,6 +52,11 @@ class Call:
     path: str
     params: dict
     headers: dict = field(default_factory=dict)
+    outcome: str | None = None  # None while in flight; "ok", Slack's error code, or "closed"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
 
 
 class FakeSlack:
@@ -50,6 +66,7 @@ class FakeSlack:
         self._scripts: dict[str, list[Scripted]] = {}
         self._posts = 0
         self._changed = threading.Condition()
+        self._released = threading.Event()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,15 +81,27 @@ class FakeSlack:
                     method = self.path.removeprefix("/api/").split("?")[0]
                 else:
                     method = "response_url"
-                status, body, headers = fake._respond(method, self.path, params, dict(self.headers))
+                call = Call(method, self.path, params, dict(self.headers))
+                answer = fake._respond(call)
+                if answer is None:  # close the connection without a word
+                    self.close_connection = True
+                    fake._settle(call, "closed")
+                    return
+                status, body, headers = answer
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+                    self.close_connection = True
+                finally:  # recorded once it is on the wire (or the client gave up on it)
+                    ok = status == 200 and body.get("ok") is True
+                    fake._settle(call, "ok" if ok else str(body.get("error") or status))
 
             def log_message(self, *args) -> None:
                 pass
@@ -99,30 +128,39 @@ class FakeSlack:
         with self._changed:
             self._scripts.setdefault(method, []).extend(answers)
 
+    def release(self) -> None:
+        """End every hang now (and any later one at once, until `reset()`)."""
+        self._released.set()
+
     def reset(self) -> None:
+        self._released.set()  # no hang of an earlier test outlives it
         with self._changed:
             self.calls.clear()
             self._failures.clear()
             self._scripts.clear()
+        self._released.clear()
 
-    def _respond(
-        self, method: str, path: str, params: dict, headers: dict
-    ) -> tuple[int, dict, dict]:
+    def _respond(self, call: Call) -> tuple[int, dict, dict] | None:
         with self._changed:
-            scripted = self._scripts.get(method)
+            scripted = self._scripts.get(call.method)
             answer = scripted.pop(0) if scripted else None
+            self.calls.append(call)
+            self._changed.notify_all()
+        if answer is not None and answer.hang:
+            self._released.wait(answer.hang)
+        if answer is not None and answer.close:
+            return None
         if answer is not None and answer.body is not None:
-            with self._changed:
-                self.calls.append(Call(method, path, params, headers))
-                self._changed.notify_all()
             return answer.status, answer.body, answer.headers
-        body = self._answer(method, path, params, headers)
+        body = self._answer(call.method, call.params)
         return (200, body, {}) if answer is None else (answer.status, body, answer.headers)
 
-    def _answer(self, method: str, path: str, params: dict, headers: dict) -> dict:
+    def _settle(self, call: Call, outcome: str) -> None:
         with self._changed:
-            self.calls.append(Call(method, path, params, headers))
+            call.outcome = outcome
             self._changed.notify_all()
+
+    def _answer(self, method: str, params: dict) -> dict:
         error = self._failures.get((method, params.get("channel"))) or self._failures.get(
             (method, None)
         )
@@ -148,6 +186,30 @@ class FakeSlack:
     def of(self, method: str) -> list[Call]:
         with self._changed:
             return [c for c in self.calls if c.method == method]
+
+    def delivered(self, method: str) -> list[Call]:
+        """The calls of `method` that Slack accepted (answered ok)."""
+        with self._changed:
+            return [c for c in self.calls if c.method == method and c.ok]
+
+    def wait_until(self, condition, timeout: float = 5.0, what: str = "the condition") -> None:
+        """Wait (on the calls' condition variable, with a deadline) until `condition()`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.outcome) for c in self.calls]
+                    raise AssertionError(f"not {what} within {timeout}s; saw {seen}")
+                self._changed.wait(left)
+
+    def wait_delivered(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        self.wait_until(
+            lambda: len([c for c in self.calls if c.method == method and c.ok]) >= count,
+            timeout,
+            f"{count}× {method} delivered",
+        )
+        return self.delivered(method)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         deadline = time.monotonic() + timeout
@@ -202,6 +264,10 @@ class LoopbackServer:
 class Reply:
     status: int
     body: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
 
     def json(self) -> dict:
         return json.loads(self.body)

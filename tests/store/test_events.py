@@ -43,3 +43,49 @@ def test_processes_receiving_the_same_retry_handle_it_once(database_url, engine,
     assert sorted(e for new in results for e in new) == sorted(f"Ev{n}" for n in range(20))
     for s in stores:
         s.engine.dispose()
+
+
+def test_a_claimed_event_is_done_once_or_forgotten(store: Store, clock) -> None:
+    stale = timedelta(minutes=2)
+    assert store.claim_event("Ev1", "a", stale_after=stale) is True
+    assert store.claim_event("Ev1", "b", stale_after=stale) is False  # in progress elsewhere
+    assert store.forget_event("Ev1", "b") is False  # only the holder settles it
+    assert store.forget_event("Ev1", "a") is True  # failed: a re-delivery may try again
+    assert store.claim_event("Ev1", "b", stale_after=stale) is True
+    assert store.finish_event("Ev1", "b") is True
+    assert store.event_status("Ev1") == "done"
+    clock.advance(hours=5)
+    assert store.claim_event("Ev1", "c", stale_after=stale) is False  # done stays done
+    assert store.remember_event("Ev1") is False
+
+
+def test_a_claim_left_by_a_dead_holder_is_taken_over_once(store: Store, clock) -> None:
+    stale = timedelta(minutes=2)
+    assert store.claim_event("Ev2", "dead", stale_after=stale) is True
+    clock.advance(minutes=1)
+    assert store.claim_event("Ev2", "b", stale_after=stale) is False
+    clock.advance(minutes=2)
+    assert store.claim_event("Ev2", "b", stale_after=stale) is True
+    assert store.claim_event("Ev2", "c", stale_after=stale) is False  # b's claim is fresh
+    assert store.finish_event("Ev2", "dead") is False  # the old holder no longer holds it
+    assert store.finish_event("Ev2", "b") is True
+
+
+def test_processes_claiming_the_same_delivery_get_it_once(database_url, engine, clock) -> None:
+    racers = 6
+    stores = [Store(make_engine(database_url), clock) for _ in range(racers)]
+    barrier = threading.Barrier(racers)
+
+    def race(i: int) -> list[str]:
+        won = []
+        for n in range(15):
+            barrier.wait(timeout=30)
+            if stores[i].claim_event(f"Ev{n}", f"p{i}", stale_after=timedelta(minutes=2)):
+                won.append(f"Ev{n}")
+        return won
+
+    with ThreadPoolExecutor(racers) as pool:
+        results = list(pool.map(race, range(racers)))
+    assert sorted(e for won in results for e in won) == sorted(f"Ev{n}" for n in range(15))
+    for s in stores:
+        s.engine.dispose()
