@@ -13,9 +13,10 @@ costs a log line, never the user's answer.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -76,43 +77,99 @@ class InMemoryMissRecorder:
 
 
 class StoreQueryLog:
-    """Every question into the store's query log, written by one background thread in order."""
+    """Every question into the store's query log, written in order by one background thread.
 
-    def __init__(self, store: Store) -> None:
+    The writer drains whatever has queued up and writes it in one transaction, so a burst of
+    questions costs one commit, not one each. The queue is bounded: if the database cannot keep
+    up, further questions are dropped (and counted in the log) rather than growing memory.
+    """
+
+    def __init__(self, store: Store, *, max_pending: int = 10_000, batch: int = 500) -> None:
         self.store = store
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-log")
+        self._batch = batch
+        self._queue: queue.Queue[AskedQuestion | None] = queue.Queue(maxsize=max_pending)
+        self._dropped = 0
+        self._closed = False
+        self._writer = threading.Thread(target=self._run, name="query-log", daemon=True)
+        self._writer.start()
 
     def record(self, team_id: str | None, query: str, normalized: str) -> None:
         self.record_query(AskedQuestion(team_id, None, query, normalized, None, 0, "command"))
 
     def record_query(self, question: AskedQuestion) -> None:
-        try:
-            self._writer.submit(self._write, question)
-        except RuntimeError:  # shutting down
+        if self._closed:
             log.warning("query log closed; a %s question was not logged", question.source)
-
-    def _write(self, q: AskedQuestion) -> None:
+            return
         try:
-            self.store.log_query(
+            self._queue.put_nowait(question)
+        except queue.Full:
+            self._dropped += 1
+            if self._dropped == 1 or self._dropped % 1000 == 0:
+                log.warning("query log is behind; %d questions not logged so far", self._dropped)
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                self._queue.task_done()
+                return
+            pending = [first]
+            stop = False
+            while len(pending) < self._batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                pending.append(item)
+            self._write(pending)
+            for _ in range(len(pending) + stop):
+                self._queue.task_done()
+            if stop:
+                return
+
+    def _write(self, questions: list[AskedQuestion]) -> None:
+        from bot.store import QueryRecord
+
+        records = [
+            QueryRecord(
                 q.team_id or "",
                 q.user_id or "",
                 q.query,
                 q.normalized,
-                answered_entry_id=q.answered_entry_id,
-                latency_ms=q.latency_ms,
-                source=q.source,
+                q.answered_entry_id,
+                q.latency_ms,
+                q.source,
             )
-        except Exception as error:  # the answer was already sent
+            for q in questions
+        ]
+        try:
+            self.store.log_queries(records)
+        except Exception as error:  # the answers were already sent
             # Not log.exception: database errors carry the statement's parameters, i.e. the
-            # question; the log names the failure only.
-            log.error("could not log a %s question: %s", q.source, _describe(error))
+            # questions; the log names the failure only.
+            log.error("could not log %d question(s): %s", len(records), _describe(error))
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until everything recorded so far is written (tests, shutdown)."""
-        self._writer.submit(lambda: None).result(timeout)
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            with self._queue.all_tasks_done:
+                self._queue.all_tasks_done.wait(max(0.0, deadline - time.monotonic()))
 
-    def close(self) -> None:
-        self._writer.shutdown(wait=True)
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then stop the writer."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._writer.join(timeout)
 
 
 def _describe(error: Exception) -> str:

@@ -6,6 +6,7 @@ from bot.store.migrate import current_revision, head_revision, migrate
 from bot.store.models import Base, DigestPost, ProcessedEvent, QueryLog, Subscription
 from bot.store.store import (
     InvalidSubscription,
+    QueryRecord,
     QuestionStat,
     Store,
     hash_user,
@@ -21,6 +22,7 @@ __all__ = [
     "InvalidSubscription",
     "ProcessedEvent",
     "QueryLog",
+    "QueryRecord",
     "QuestionStat",
     "Store",
     "StoreError",

@@ -131,6 +131,19 @@ def oauth_state_store(engine: Engine, expiration_seconds: int = 600) -> SQLAlche
     )
 
 
+@dataclass(frozen=True)
+class QueryRecord:
+    """One question for the query log, as the listeners saw it (the user id is hashed on write)."""
+
+    team_id: str
+    user_id: str
+    query: str
+    normalized: str
+    answered_entry_id: str | None
+    latency_ms: int
+    source: str
+
+
 class Store:
     """The app's queries. Pass the engine (already migrated) and the clock; `sleep` is only
     used between retries of a transient error and `user_salt` keys the user hashes."""
@@ -496,19 +509,35 @@ class Store:
         source: str,
     ) -> None:
         """Record a question; the user id is stored only as a salted hash."""
-        if source not in QUERY_SOURCES:
-            raise ValueError(f"source must be one of {QUERY_SOURCES}, not {source!r}")
-        row = QueryLog(
-            team_id=team_id,
-            user_hash=hash_user(self._user_salt, team_id, user_id),
-            query=query[:QUERY_MAX_CHARS],
-            normalized=normalized[:QUERY_MAX_CHARS],
-            answered_entry_id=answered_entry_id,
-            latency_ms=max(0, int(latency_ms)),
-            source=source,
-            created_at=self.now(),
+        self.log_queries(
+            [
+                QueryRecord(
+                    team_id, user_id, query, normalized, answered_entry_id, latency_ms, source
+                )
+            ]
         )
-        self._transaction("log the question", lambda session: session.add(row))
+
+    def log_queries(self, records: Sequence[QueryRecord]) -> None:
+        """Record several questions in one transaction (the query log's writer batches them)."""
+        for record in records:
+            if record.source not in QUERY_SOURCES:
+                raise ValueError(f"source must be one of {QUERY_SOURCES}, not {record.source!r}")
+        now = self.now()
+        rows = [
+            QueryLog(
+                team_id=r.team_id,
+                user_hash=hash_user(self._user_salt, r.team_id, r.user_id),
+                query=r.query[:QUERY_MAX_CHARS],
+                normalized=r.normalized[:QUERY_MAX_CHARS],
+                answered_entry_id=r.answered_entry_id,
+                latency_ms=max(0, int(r.latency_ms)),
+                source=r.source,
+                created_at=now,
+            )
+            for r in records
+        ]
+        if rows:
+            self._transaction("log the questions", lambda session: session.add_all(rows))
 
     def top_questions(
         self, team_id: str, since: datetime | None, limit: int = 10

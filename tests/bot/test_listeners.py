@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from unittest.mock import Mock
 
 import pytest
@@ -302,17 +303,41 @@ def test_a_failing_query_log_never_costs_the_answer(knowledge, caplog):
     from bot.misses import StoreQueryLog
 
     broken = Mock()
-    broken.log_query.side_effect = RuntimeError("database is on fire")
+    broken.log_queries.side_effect = RuntimeError("database is on fire")
     log = StoreQueryLog(broken)
     deps = Deps(knowledge, misses=log)
     ack = Mock()
     handle_aigc(ack, p.slash_command("什么是MaaS 秘密问题"), Mock(), deps)
     assert acked(ack)["response_type"] == "ephemeral" and acked(ack)["blocks"]
     log.flush()
-    broken.log_query.assert_called_once()
-    assert broken.log_query.call_args.kwargs["source"] == "command"
-    assert "could not log a command question" in caplog.text
+    broken.log_queries.assert_called_once()
+    (records,) = broken.log_queries.call_args.args
+    assert [r.source for r in records] == ["command"]
+    assert "could not log 1 question(s)" in caplog.text
     assert "秘密问题" not in caplog.text  # the question stays out of the logs
+
+
+def test_query_log_writes_bursts_in_batches_and_drops_past_its_bound(knowledge) -> None:
+
+    from bot.misses import AskedQuestion, StoreQueryLog
+
+    gate = threading.Event()
+    store = Mock()
+    store.log_queries.side_effect = lambda records: gate.wait(10)
+    log = StoreQueryLog(store, max_pending=5, batch=100)
+    question = AskedQuestion("T1", "U1", "q", "q", None, 1, "command")
+    log.record_query(question)  # taken by the writer, which then blocks on the gate
+    deadline = time.monotonic() + 10
+    while not store.log_queries.called:  # poll with a deadline until the writer holds it
+        assert time.monotonic() < deadline
+    for _ in range(8):
+        log.record_query(question)
+    assert log.dropped == 3  # five wait in the queue, the rest are counted, not kept
+    gate.set()
+    log.flush()
+    sizes = [len(call.args[0]) for call in store.log_queries.call_args_list]
+    assert sizes == [1, 5]  # the waiting five went in one transaction
+    log.close()
 
 
 @pytest.mark.parametrize(
