@@ -12,6 +12,7 @@ costs a log line, never the user's answer.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -92,6 +93,8 @@ class StoreQueryLog:
         self._closed = False
         self._writer = threading.Thread(target=self._run, name="query-log", daemon=True)
         self._writer.start()
+        # Questions still queued when the process exits (SIGTERM, end of `clock`) are written.
+        atexit.register(self.close)
 
     def record(self, team_id: str | None, query: str, normalized: str) -> None:
         self.record_query(AskedQuestion(team_id, None, query, normalized, None, 0, "command"))
