@@ -89,6 +89,10 @@ class FakeSlack:
                     return
                 status, body, headers = answer
                 data = json.dumps(body).encode()
+                # Recorded before it goes on the wire: a client that has its answer must never
+                # find the call still "in flight" here.
+                ok = status == 200 and body.get("ok") is True
+                fake._settle(call, "ok" if ok else str(body.get("error") or status))
                 try:
                     self.send_response(status)
                     for name, value in headers.items():
@@ -99,9 +103,6 @@ class FakeSlack:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
                     self.close_connection = True
-                finally:  # recorded once it is on the wire (or the client gave up on it)
-                    ok = status == 200 and body.get("ok") is True
-                    fake._settle(call, "ok" if ok else str(body.get("error") or status))
 
             def log_message(self, *args) -> None:
                 pass
