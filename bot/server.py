@@ -113,6 +113,9 @@ def parse_slack_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
         raise MalformedBody(f"the body is JSON {type(body).__name__}, not an object")
     if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
         raise MalformedBody("an event_callback whose `event` is not an object")
+    if "event" in body and not isinstance(body["event"], dict):
+        # Slack never sends `"event": null`; Bolt reads `event` on every request that has it.
+        raise MalformedBody("`event` is not an object")
     for key in _OBJECT_KEYS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             raise MalformedBody(f"`{key}` is not an object")
