@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 
 from bot import messages as m
 from knowledge import Article, Entry, SearchResult
+from knowledge.model import THEMES
 from knowledge.text import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
@@ -43,15 +44,6 @@ CONTEXT_TEXT = 2000
 QUERY_IN_VALUE = 200  # characters of the query carried in a button value
 TERMS_PER_PAGE = 15
 MAX_SHORTCUT_TERMS = 10
-THEMES = (
-    "基础概念",
-    "技术与模型",
-    "产业生态",
-    "企业与产品",
-    "应用与场景",
-    "合成数据",
-    "治理与风险",
-)
 
 # Action ids, matched by the listeners in bot/listeners/actions.py.
 SHARE_ACTION = "share_answer"

@@ -27,6 +27,7 @@ from knowledge.articles import (
     is_enumerated,
     read_article,
 )
+from knowledge.model import THEMES
 from knowledge.paths import default_paths, jieba_cache_dir
 from knowledge.stopwords import STOPWORDS
 from knowledge.text import Segmenter, compact, fold, has_han, pinyin_key
@@ -36,15 +37,6 @@ TARGET_CHARS = 600  # an answer should read comfortably in chat
 MAX_CHARS = 1500  # and never be longer than this
 TINY_CHARS = 80  # pieces shorter than this join a neighbour
 FIGURE_NOTE = "(原文此处是一张图表，图表内容在知识库中不可用，请查看原文。)"
-THEMES = (
-    "基础概念",
-    "技术与模型",
-    "产业生态",
-    "企业与产品",
-    "应用与场景",
-    "合成数据",
-    "治理与风险",
-)
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _CLAUSE_END = re.compile(r"(?<=[，,、：:])|(?<=\s)")
 _TITLE_CHARS = 48

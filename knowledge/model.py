@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 EntryKind = Literal["term", "section"]
+# Glossary themes, in the order the glossary and the App Home list them.
+THEMES = (
+    "基础概念",
+    "技术与模型",
+    "产业生态",
+    "企业与产品",
+    "应用与场景",
+    "合成数据",
+    "治理与风险",
+)
 Status = Literal["answered", "no_answer", "empty"]
 
 
