@@ -14,7 +14,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,9 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from tests.e2e.fake_slack import FakeSlack  # noqa: E402
 from tests.payloads import slash_command  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from loopback import free_port, percentile, serve_bare, wait_healthy  # noqa: E402
+
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 QUERIES = [
@@ -44,39 +46,6 @@ QUERIES = [
     "预训练模型",
 ]
 TARGET_P50_MS, TARGET_P99_MS, TARGET_RATIO = 15.0, 50.0, 0.7
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_bare(port: int, api_url: str, workers: int) -> None:
-    """A Bolt app with one listener that only acks, under the same gunicorn settings as ours."""
-    from slack_bolt import App
-    from slack_sdk import WebClient
-
-    from bot.server import gunicorn_options, run_gunicorn, wsgi_app
-    from bot.settings import Settings
-
-    app = App(
-        client=WebClient(token=TOKEN, base_url=api_url),
-        signing_secret=SECRET,
-        process_before_response=True,
-    )
-    app.command("/aigc")(lambda ack: ack())
-    settings = Settings.from_env(
-        "http",
-        {
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "PORT": str(port),
-            "WEB_CONCURRENCY": str(workers),
-        },
-    )
-    options = {**gunicorn_options(settings), "bind": f"127.0.0.1:{port}"}
-    run_gunicorn(wsgi_app(app), options)
 
 
 def start(kind: str, port: int, api_url: str, workers: int) -> subprocess.Popen:
@@ -98,20 +67,6 @@ def start(kind: str, port: int, api_url: str, workers: int) -> subprocess.Popen:
     else:
         cmd = [sys.executable, __file__, "--serve-bare", str(port), "--api-url", api_url]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-
-
-def wait_healthy(port: int, deadline_s: float = 30.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"server on port {port} did not become healthy")
 
 
 def signed_request(query: str) -> tuple[bytes, dict]:
@@ -145,11 +100,6 @@ def client_loop(port: int, stop, latencies: list[float], errors: list[str], offs
             errors.append(f"HTTP {response.status}")
         i += 1
     conn.close()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
 def measure(port: int, clients: int, *, requests: int = 0, seconds: float = 0.0) -> dict:
@@ -198,7 +148,8 @@ def main() -> int:
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(args.serve_bare, args.api_url, int(os.environ.get("WEB_CONCURRENCY", "2")))
+        workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+        serve_bare(args.serve_bare, args.api_url, secret=SECRET, token=TOKEN, workers=workers)
         return 0
 
     slack = FakeSlack()

@@ -27,8 +27,6 @@ import http.client
 import json
 import os
 import random
-import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +50,9 @@ from bot.blocks import (  # noqa: E402
     encode_value,
 )
 from tests import payloads as p  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from loopback import free_port, percentile, serve_bare, wait_healthy  # noqa: E402
 
 SECRET = "bench-load-signing-secret"
 TOKEN = "xoxb-bench-load"
@@ -140,45 +141,6 @@ class SlackStandIn:
 # --- the servers ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_bare(port: int, api_url: str) -> None:
-    """A Bolt app whose listeners only ack the same requests, under our gunicorn settings."""
-    from slack_bolt import App
-    from slack_sdk import WebClient
-
-    from bot.server import gunicorn_options, run_gunicorn, wsgi_app
-    from bot.settings import Settings
-
-    app = App(
-        client=WebClient(token=TOKEN, base_url=api_url),
-        signing_secret=SECRET,
-        process_before_response=True,
-    )
-
-    def ack_only(ack) -> None:
-        ack()
-
-    app.command("/aigc")(ack_only)
-    app.event("app_mention")(ack_only)
-    app.action(SHARE_ACTION)(ack_only)
-    app.action(re.compile(rf"^{ALTERNATIVE_ACTION}_\d$"))(ack_only)
-    settings = Settings.from_env(
-        "http",
-        {
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "PORT": str(port),
-            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", str(WORKERS)),
-        },
-    )
-    run_gunicorn(wsgi_app(app), gunicorn_options(settings))
-
-
 def start(
     kind: str, port: int, api_url: str, workers: int, data_dir: Path, cache_size: int | None
 ) -> subprocess.Popen:
@@ -203,20 +165,6 @@ def start(
         cmd = [sys.executable, __file__, "--serve-bare", str(port), "--api-url", api_url]
     log = open(data_dir / f"{kind}.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(port: int, deadline_s: float = 60.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server on port {port} did not become healthy within {deadline_s:.0f} s")
 
 
 # --- memory of a process tree ---------------------------------------------------------------------
@@ -352,13 +300,6 @@ def send(port: int, kind: str, body: str, content_type: str, scheduled: float) -
             _local.conn = None
             return Outcome(kind, time.perf_counter() - scheduled, None, repr(error))
     raise AssertionError("unreachable")
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
 @dataclass
@@ -523,7 +464,8 @@ def main() -> int:
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(args.serve_bare, args.api_url)
+        workers = int(os.environ.get("WEB_CONCURRENCY", str(WORKERS)))
+        serve_bare(args.serve_bare, args.api_url, secret=SECRET, token=TOKEN, workers=workers)
         return 0
     if args.duration <= 0 or args.duration > 600 or any(not 0 < r <= 1000 for r in args.rates):
         parser.error("--duration must be in (0, 600] s and each rate in (0, 1000] req/s")
