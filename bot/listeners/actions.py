@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
@@ -108,37 +109,40 @@ def _apologize(respond: Respond, value: str) -> None:
         log.exception("could not send the apology either")
 
 
+def _apologizing(what: str, respond: Respond, action: dict, work: Callable[[], object]) -> None:
+    """Run a button's work; if it fails, log it and tell the presser, never stay silent."""
+    try:
+        work()
+    except Exception:
+        log.exception("%s button failed", what)
+        _apologize(respond, action.get("value", ""))
+
+
 def register(app: App, deps: Deps) -> None:
     def share(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         # Pressed twice before the first press was handled: the second is dropped.
-        try:
-            deps.dedupe.run_once(
-                button_key(body, action), lambda: share_answer(body, action, respond, client, deps)
-            )
-        except Exception:
-            log.exception("share button failed")
-            _apologize(respond, action.get("value", ""))
+        key = button_key(body, action)
+        _apologizing(
+            "share",
+            respond,
+            action,
+            lambda: deps.dedupe.run_once(
+                key, lambda: share_answer(body, action, respond, client, deps)
+            ),
+        )
 
     def alternative(action: dict, respond: Respond) -> None:
-        try:
-            show_alternative(action, respond, deps)
-        except Exception:
-            log.exception("alternative button failed")
-            _apologize(respond, action.get("value", ""))
+        _apologizing(
+            "alternative", respond, action, lambda: show_alternative(action, respond, deps)
+        )
 
     def terms_page(action: dict, respond: Respond) -> None:
-        try:
-            turn_terms_page(action, respond, deps)
-        except Exception:
-            log.exception("glossary page button failed")
-            _apologize(respond, "")
+        _apologizing(
+            "glossary page", respond, action, lambda: turn_terms_page(action, respond, deps)
+        )
 
     def digest_entry(action: dict, respond: Respond) -> None:
-        try:
-            open_digest_entry(action, respond, deps)
-        except Exception:
-            log.exception("digest button failed")
-            _apologize(respond, "")
+        _apologizing("digest", respond, action, lambda: open_digest_entry(action, respond, deps))
 
     app.action(b.SHARE_ACTION)(ack=ack_only, lazy=[share])
     app.action(re.compile(rf"^({b.DIGEST_READ_ACTION}|{b.DIGEST_TERM_ACTION})$"))(
