@@ -13,10 +13,13 @@ costs a log line, never the user's answer.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
+import os
 import queue
 import threading
 import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -83,18 +86,36 @@ class StoreQueryLog:
     The writer drains whatever has queued up and writes it in one transaction, so a burst of
     questions costs one commit, not one each. The queue is bounded: if the database cannot keep
     up, further questions are dropped (and counted in the log) rather than growing memory.
+
+    The writer starts with the first question in each process. `serve` builds the app in the
+    gunicorn master and forks the workers from it; a thread started in the master does not
+    exist in a worker, whose questions would then only pile up in a queue nobody drains.
     """
 
     def __init__(self, store: Store, *, max_pending: int = 10_000, batch: int = 500) -> None:
         self.store = store
         self._batch = batch
-        self._queue: queue.Queue[AskedQuestion | None] = queue.Queue(maxsize=max_pending)
-        self._dropped = 0
+        self._max_pending = max_pending
         self._closed = False
-        self._writer = threading.Thread(target=self._run, name="query-log", daemon=True)
-        self._writer.start()
-        # Questions still queued when the process exits (SIGTERM, end of `clock`) are written.
-        atexit.register(self.close)
+        self._start_fresh()
+        _LIVE_LOGS.add(self)
+
+    def _start_fresh(self) -> None:
+        """An empty queue and no writer: at construction, and in a forked child, where the
+        parent's queued questions stay the parent's to write."""
+        self._queue: queue.Queue[AskedQuestion | None] = queue.Queue(maxsize=self._max_pending)
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
+        self._dropped = 0
+
+    def _ensure_writer(self) -> None:
+        if self._writer is not None:
+            return
+        with self._writer_lock:
+            if self._writer is None:
+                writer = threading.Thread(target=self._run, name="query-log", daemon=True)
+                writer.start()
+                self._writer = writer
 
     def record(self, team_id: str | None, query: str, normalized: str) -> None:
         self.record_query(AskedQuestion(team_id, None, query, normalized, None, 0, "command"))
@@ -103,6 +124,7 @@ class StoreQueryLog:
         if self._closed:
             log.warning("query log closed; a %s question was not logged", question.source)
             return
+        self._ensure_writer()
         try:
             self._queue.put_nowait(question)
         except queue.Full:
@@ -167,12 +189,43 @@ class StoreQueryLog:
                 self._queue.all_tasks_done.wait(max(0.0, deadline - time.monotonic()))
 
     def close(self, timeout: float = 10.0) -> None:
-        """Write what is queued, then stop the writer."""
+        """Write what is queued, then stop the writer (at exit: a worker's SIGTERM, the end of
+        `clock`). Waits at most `timeout` seconds, even for a database that does not answer."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put(None)
-        self._writer.join(timeout)
+        writer = self._writer
+        if writer is None:  # nothing was asked in this process
+            return
+        deadline = time.monotonic() + timeout
+        with contextlib.suppress(queue.Full):  # still full at the deadline: a stuck database
+            self._queue.put(None, timeout=timeout)
+        writer.join(max(0.0, deadline - time.monotonic()))
+        if writer.is_alive():
+            log.warning(
+                "query log: stopped waiting after %.0f s; about %d question(s) not written",
+                timeout,
+                self._queue.qsize(),
+            )
+
+
+# Every query log of this process, to flush at exit and to restart in a forked child. Weak, so
+# that registering never keeps a log (and its store) alive.
+_LIVE_LOGS: weakref.WeakSet[StoreQueryLog] = weakref.WeakSet()
+
+
+def _close_all_logs() -> None:
+    for query_log in list(_LIVE_LOGS):
+        query_log.close()
+
+
+def _start_fresh_after_fork() -> None:
+    for query_log in list(_LIVE_LOGS):
+        query_log._start_fresh()
+
+
+atexit.register(_close_all_logs)
+os.register_at_fork(after_in_child=_start_fresh_after_fork)
 
 
 def _describe(error: Exception) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.store import DigestPost, Store, make_engine
+from bot.store import DigestPost, QueryLog, Store, make_engine
 from tests import payloads as p
 from tests.e2e.fake_slack import Scripted, get, post, signed_headers
 from tests.faults.conftest import FORM, JSON, SIGNING_SECRET
@@ -59,7 +59,7 @@ def free_port() -> int:
 
 
 def start(
-    mode: str, database_url: str, fake_slack, port: int, scheduler: str = "on"
+    mode: str, database_url: str, fake_slack, port: int, scheduler: str = "on", workers: int = 1
 ) -> tuple[subprocess.Popen, Output]:
     env = {
         **os.environ,
@@ -68,7 +68,7 @@ def start(
         "SLACK_API_URL": fake_slack.api_url,
         "DATABASE_URL": database_url,
         "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
+        "WEB_CONCURRENCY": str(workers),
         "LOG_LEVEL": "INFO",
         "NO_PROXY": "127.0.0.1",
         "DIGEST_SCHEDULER": scheduler,
@@ -141,6 +141,39 @@ def test_serve_finishes_the_answer_and_the_digest_in_flight_on_sigterm(migrated,
     assert digest_rows(store) == [(p.CHANNEL, "posted")]  # marked, no claim left behind
     assert store.event_status("event:EvSigterm01") == "done"
     store.engine.dispose()
+
+
+def test_serve_workers_write_the_questions_they_are_asked_to_the_query_log(migrated, slack):
+    """`serve` builds the app in the gunicorn master and forks the workers: each worker must
+    write its own questions (`/aigc stats` and the weekly digest read them), not queue them
+    for a writer thread that only the master has."""
+    store = Store(make_engine(migrated), lambda: datetime.now(UTC))
+    port = free_port()
+    process, output = start("serve", migrated, slack, port, scheduler="off", workers=2)
+    asked = [f"什么是MaaS 第{n}问" for n in range(12)]
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + DEADLINE
+        while not get_ok(f"{url}/healthz"):  # poll with a deadline until a worker answers
+            assert time.monotonic() < deadline, "".join(output.lines)
+        for n, question in enumerate(asked):  # a new connection each, so both workers serve
+            body = p.form_body(p.slash_command(question, response_url=slack.response_url(f"q{n}")))
+            assert post(f"{url}/slack/events", body, signed_headers(SIGNING_SECRET, body, FORM)).ok
+        deadline = time.monotonic() + DEADLINE
+        while len(logged := query_log(store)) < len(asked):  # written in the background
+            assert time.monotonic() < deadline, f"{len(logged)} of {len(asked)} questions logged"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(DEADLINE) == 0, "".join(output.lines)[-3000:]
+    finally:
+        stop(process)
+    assert sorted(logged) == sorted((q, "command") for q in asked)
+    store.engine.dispose()
+
+
+def query_log(store: Store) -> list[tuple[str, str]]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(QueryLog.query, QueryLog.source))]
 
 
 def get_ok(url: str) -> bool:
