@@ -23,10 +23,12 @@ in count and time, and the servers are stopped at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -360,6 +362,28 @@ def run_load(port: int, server_pid: int, traffic: Traffic, rate: float, duration
     }
 
 
+def fill_thread_pools(port: int, traffic: Traffic, rounds: int = 5) -> list[Outcome]:
+    """Bursts of POOL_THREADS simultaneous requests, each on its own new connection, so that
+    every worker starts every thread its pools may have (gunicorn's, Bolt's, the app's). Pools
+    start threads lazily, on the first burst that needs them, and each new thread brings its
+    stack and malloc state: without this, a rare burst late in a run shows up as growth."""
+    barrier = threading.Barrier(POOL_THREADS)
+    outcomes: list[Outcome] = []
+
+    def one() -> Outcome:
+        kind, body, content_type = traffic.next()
+        if getattr(_local, "conn", None) is not None:  # a new connection, accepted by
+            _local.conn.close()  # whichever worker is free
+            _local.conn = None
+        barrier.wait(timeout=REQUEST_TIMEOUT_S)
+        return send(port, kind, body, content_type, time.perf_counter())
+
+    with ThreadPoolExecutor(max_workers=POOL_THREADS) as pool:
+        for _ in range(rounds):
+            outcomes += [f.result() for f in [pool.submit(one) for _ in range(POOL_THREADS)]]
+    return outcomes
+
+
 def rss_at(samples: list[tuple[float, int]], fraction: float) -> float:
     """RSS (MB) of the sample nearest to `fraction` of the run."""
     if not samples:
@@ -428,6 +452,16 @@ def print_table(results: list[RunResult], stand_in: Counter) -> None:
     )
 
 
+def count_questions(outcomes: list[Outcome]) -> int:
+    """Slash commands and mentions the server accepted: the requests that log a question."""
+    return sum(o.kind in ("command", "mention") and o.status == 200 for o in outcomes)
+
+
+def query_log_rows(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        return conn.execute("SELECT count(*) FROM query_log").fetchone()[0]
+
+
 def check_targets(results: list[RunResult]) -> dict[str, bool]:
     ours = [r for r in results if r.app == "ours"]
     at_target = [r for r in ours if r.rate == TARGET_RATE]
@@ -478,6 +512,7 @@ def main() -> int:
         for kind, port in ports.items()
     }
     results: list[RunResult] = []
+    questions_asked = 0  # slash commands and mentions sent to ours: each must reach its query log
     try:
         for port in ports.values():
             wait_healthy(port)
@@ -485,7 +520,10 @@ def main() -> int:
         # Warm up every worker thread, the answer paths and the allocator at the highest rate,
         # so that growth measured from 10 % of a run on is growth, not start-up.
         for kind, port in ports.items():
-            run_load(port, servers[kind].pid, traffic, max(args.rates), args.warmup)
+            burst = fill_thread_pools(port, traffic)
+            raw = run_load(port, servers[kind].pid, traffic, max(args.rates), args.warmup)
+            if kind == "ours":
+                questions_asked += count_questions(burst + raw["outcomes"])
         cpu = os.cpu_count()
         print(
             f"Open-loop load over loopback, gunicorn gthread × {args.workers} workers × 8 threads"
@@ -497,6 +535,8 @@ def main() -> int:
                 raw = run_load(port, servers[kind].pid, traffic, rate, args.duration)
                 result = summarise(kind, rate, args.duration, raw)
                 results.append(result)
+                if kind == "ours":
+                    questions_asked += count_questions(raw["outcomes"])
                 print(
                     f"  {kind} at {rate} req/s: p50 {result.p50_ms} ms, p99 {result.p99_ms} ms, "
                     f"{result.errors} errors, {result.achieved_rps} req/s achieved",
@@ -514,7 +554,11 @@ def main() -> int:
         stand_in.close()
 
     print_table(results, stand_in.counts)
+    # Read after the servers stopped: the workers write what is still queued as they exit.
+    logged = query_log_rows(data_dir / "ours.sqlite3")
+    print(f"query log of ours: {logged} rows for {questions_asked} questions answered with 2xx")
     met = check_targets(results)
+    met["every question in the query log"] = logged == questions_asked
     print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
     if args.json:
         print(json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=1))
