@@ -26,12 +26,17 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.context import BoltContext
 from slack_bolt.error import BoltError
-from slack_bolt.request.internals import parse_body
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context, parse_body
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import EVENTS_PATH, create_app, open_store, team_clients
@@ -50,7 +55,7 @@ def wsgi_app(app: App) -> WSGIApp:
     """The WSGI application: Bolt on /slack/events (and the OAuth paths), behind
     `SignedBodyGuard`, plus /healthz."""
     slack = SignedBodyGuard(
-        SlackRequestHandler(app, path=EVENTS_PATH),
+        FormSafeRequestHandler(app, path=EVENTS_PATH),
         # Bolt keeps the secret private; reading it here keeps one source of truth.
         signing_secret=getattr(app, "_signing_secret", "") or "",
     )
@@ -62,6 +67,66 @@ def wsgi_app(app: App) -> WSGIApp:
         return slack(environ, start_response)
 
     return application
+
+
+# --- form bodies that mention "payload" ---------------------------------------------------------
+
+
+def parse_request_body(text: str, content_type: str | None) -> dict[str, Any]:
+    """Bolt's `parse_body`, except that a form without a `payload` field is read as the form
+    it is. Bolt takes any form body containing the text "payload" for an interactive payload
+    and, finding no such field, returns {}: `/aigc what is a payload`, or any command sent
+    from a channel named #payload-team, then reached no listener (Slack said dispatch_failed).
+    """
+    body = parse_body(text, content_type)
+    is_json = content_type == "application/json" or text.startswith("{")  # as Bolt decides
+    if body or is_json or "payload" not in text:
+        return body
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    return body if "payload" in form else form
+
+
+class FormSafeBoltRequest(BoltRequest):
+    """A BoltRequest whose body is parsed by `parse_request_body`; its copies, which Bolt
+    hands to lazy listeners, are parsed the same way."""
+
+    def __init__(
+        self,
+        *,
+        body: str | dict,
+        query: Any = None,
+        headers: Any = None,
+        context: dict[str, Any] | None = None,
+        mode: str = "http",
+    ) -> None:
+        super().__init__(body=body, query=query, headers=headers, context=context, mode=mode)
+        if isinstance(body, str) and not self.body:
+            parsed = parse_request_body(self.raw_body, self.content_type)
+            if parsed:
+                self.body = parsed
+                self.context = build_context(BoltContext(context or {}), parsed)
+
+    def to_copyable(self) -> FormSafeBoltRequest:
+        return FormSafeBoltRequest(
+            body=self.raw_body if self.mode == "http" else self.body,
+            query=self.query,
+            headers=self.headers,
+            context=self.context.to_copyable(),
+            mode=self.mode,
+        )
+
+
+class FormSafeRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, dispatching FormSafeBoltRequests."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(
+            FormSafeBoltRequest(
+                body=request.get_body(),
+                query=request.query_string,
+                headers=request.get_headers(),
+            )
+        )
 
 
 # --- the guard in front of Bolt's WSGI adapter ----------------------------------------------------
@@ -101,13 +166,13 @@ class MalformedBody(ValueError):
 
 
 def parse_slack_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
-    """The body as Bolt will see it (`parse_body` on the UTF-8 text), or MalformedBody."""
+    """The body as Bolt will see it (`parse_request_body` on the UTF-8 text), or MalformedBody."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedBody("the body is not UTF-8") from None
     try:
-        body = parse_body(text, content_type)
+        body = parse_request_body(text, content_type)
     except (ValueError, RecursionError) as error:  # bad JSON, or nested past the recursion limit
         raise MalformedBody(f"the body cannot be parsed ({type(error).__name__})") from None
     if not isinstance(body, dict):

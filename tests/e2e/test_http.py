@@ -206,3 +206,23 @@ def test_app_home_opened_publishes_the_home_view(server, slack):
     assert view["type"] == "home"
     assert "治理与风险" in all_text(view["blocks"])
     assert published.headers.get("Authorization") == "Bearer xoxb-e2e-token"
+
+
+def test_a_command_whose_form_mentions_payload_is_still_a_command(server, slack):
+    """Bolt reads any form body containing the text "payload" as an interactive payload;
+    the question, or a channel's name, may well contain it."""
+    reply = command(server, slack, "what is a payload")
+    assert reply.status == 200
+    assert reply.json()["response_type"] == "ephemeral"
+    assert "payload" in all_text(reply.json()["blocks"])  # the question, echoed
+    payload = p.slash_command("什么是MaaS", response_url=slack.response_url("command"))
+    reply = send(server, p.form_body({**payload, "channel_name": "payload-team"}))
+    assert reply.status == 200
+    assert reply.json()["blocks"][0]["text"]["text"] == "模型即服务(MaaS)"
+
+
+def test_a_button_press_still_reads_its_payload_field(server, slack):
+    value = b.encode_value(id="term:maas", q="payload", l="zh")
+    payload = p.block_action(b.SHARE_ACTION, value, response_url=slack.response_url("share"))
+    assert send(server, p.interactive_body(payload)).status == 200
+    slack.wait_for("chat.postMessage")
