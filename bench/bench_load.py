@@ -320,6 +320,9 @@ class RunResult:
     rss_mb: dict[str, float] = field(default_factory=dict)  # at 10 %, 50 %, 100 %
     peak_rss_mb: float = 0.0  # sum over the tree of VmHWM
     max_sampled_rss_mb: float = 0.0
+    # Least-squares slope of the tree's RSS over the second half of the run, in MB per minute:
+    # near 0 once memory has levelled off, steady for a leak.
+    late_slope_mb_per_min: float = 0.0
 
 
 def run_load(port: int, server_pid: int, traffic: Traffic, rate: float, duration_s: float) -> dict:
@@ -384,6 +387,18 @@ def fill_thread_pools(port: int, traffic: Traffic, rounds: int = 5) -> list[Outc
     return outcomes
 
 
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y over x (0 with fewer than two distinct x)."""
+    if len(points) < 2:
+        return 0.0
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    if spread == 0:
+        return 0.0
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+
+
 def rss_at(samples: list[tuple[float, int]], fraction: float) -> float:
     """RSS (MB) of the sample nearest to `fraction` of the run."""
     if not samples:
@@ -414,19 +429,22 @@ def summarise(app: str, rate: int, duration_s: float, raw: dict) -> RunResult:
     result.rss_mb = {f"{int(f * 100)}%": round(rss_at(samples, f), 1) for f in (0.1, 0.5, 1.0)}
     result.peak_rss_mb = round(raw["memory"]["hwm"] / 1024, 1)
     result.max_sampled_rss_mb = round(max((s[1] for s in samples), default=0) / 1024, 1)
+    late = [(f * duration_s / 60, kb / 1024) for f, kb in samples if f >= 0.5]
+    result.late_slope_mb_per_min = round(slope(late), 2)
     return result
 
 
 def print_table(results: list[RunResult], stand_in: Counter) -> None:
     print(
         f"\n{'app':6}{'rate':>6}{'sent':>7}{'achieved':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-        f"{'errors':>8}{'RSS MB 10%/50%/100%':>24}{'peak MB':>9}"
+        f"{'errors':>8}{'RSS MB 10%/50%/100%':>24}{'peak MB':>9}{'MB/min late':>13}"
     )
     for r in results:
         rss = "/".join(f"{v:.1f}" for v in r.rss_mb.values())
         print(
             f"{r.app:6}{r.rate:>6}{r.sent:>7}{r.achieved_rps:>10}{r.p50_ms:>9}{r.p99_ms:>9}"
             f"{r.max_ms:>9}{r.errors:>8}{rss:>24}{r.peak_rss_mb:>9}"
+            f"{r.late_slope_mb_per_min:>13}"
         )
         for sample in r.error_samples:
             print(f"{'':14}error: {sample}")
