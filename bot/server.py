@@ -13,7 +13,6 @@ one database is safe: each post is claimed in the database first.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import hmac
 import io
@@ -467,31 +466,7 @@ def start(mode: Mode, env: Mapping[str, str] = os.environ) -> Runtime | int:
     return 2
 
 
-# glibc's mallopt parameter number for the arena cap (malloc.h: M_ARENA_MAX).
-_M_ARENA_MAX = -8
-MALLOC_ARENAS = 2
-
-
-def limit_malloc_arenas(env: Mapping[str, str], arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc arenas for the threads started from now on; True if capped.
-
-    glibc gives threads their own arenas (up to 8 per core), each keeping its high-water mark,
-    so a server's memory creeps up as its thread pools start threads: measured in
-    docs/RELIABILITY.md (Load). An explicit MALLOC_ARENA_MAX, already read by glibc, wins;
-    other C libraries (musl) have no arenas to cap."""
-    if "MALLOC_ARENA_MAX" in env:
-        return False
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_ARENA_MAX, arenas))
-
-
 def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
-    if mode in ("http", "socket"):  # the threaded servers; before any thread starts
-        limit_malloc_arenas(env)
     runtime = start(mode, env)
     if isinstance(runtime, int):
         return runtime
