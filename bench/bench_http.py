@@ -31,20 +31,10 @@ from tests.e2e.fake_slack import FakeSlack  # noqa: E402
 from tests.payloads import slash_command  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from loopback import free_port, percentile, serve_bare, wait_healthy  # noqa: E402
+from loopback import QUESTIONS, free_port, percentile, serve_bare, wait_healthy  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
-QUERIES = [
-    "什么是MaaS",
-    "合成数据有什么用",
-    "AIGC 面临哪些挑战",
-    "what is diffusion model",
-    "生成对抗网络",
-    "AIGC 产业生态",
-    "明天天气怎么样",  # a miss
-    "预训练模型",
-]
 TARGET_P50_MS, TARGET_P99_MS, TARGET_RATIO = 15.0, 50.0, 0.7
 
 
@@ -84,7 +74,7 @@ def client_loop(port: int, stop, latencies: list[float], errors: list[str], offs
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     i = offset
     while not stop(i - offset):
-        body, headers = signed_request(QUERIES[i % len(QUERIES)])
+        body, headers = signed_request(QUESTIONS[i % len(QUESTIONS)])
         started = time.perf_counter()
         try:
             conn.request("POST", "/slack/events", body=body, headers=headers)

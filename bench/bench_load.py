@@ -54,7 +54,7 @@ from bot.blocks import (  # noqa: E402
 from tests import payloads as p  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from loopback import free_port, percentile, serve_bare, wait_healthy  # noqa: E402
+from loopback import QUESTIONS, free_port, percentile, serve_bare, wait_healthy  # noqa: E402
 
 SECRET = "bench-load-signing-secret"
 TOKEN = "xoxb-bench-load"
@@ -65,14 +65,7 @@ REQUEST_TIMEOUT_S = 10.0
 TARGET_RATE, TARGET_P99_MS = 100, 300.0
 FLAT_MB = 2.0  # growth of the server tree's RSS from 10 % to 100 % of a run that counts as flat
 QUERIES = [
-    "什么是MaaS",
-    "合成数据有什么用",
-    "AIGC 面临哪些挑战",
-    "what is diffusion model",
-    "生成对抗网络",
-    "AIGC 产业生态",
-    "明天天气怎么样",  # a miss
-    "预训练模型",
+    *QUESTIONS,
     "什么是AIGC",
     "GAN是什么",
     "扩散模型的原理",

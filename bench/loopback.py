@@ -9,6 +9,18 @@ import time
 
 from bot.blocks import ALTERNATIVE_ACTION, SHARE_ACTION
 
+# Realistic questions both HTTP benchmarks ask (one unanswerable).
+QUESTIONS = [
+    "什么是MaaS",
+    "合成数据有什么用",
+    "AIGC 面临哪些挑战",
+    "what is diffusion model",
+    "生成对抗网络",
+    "AIGC 产业生态",
+    "明天天气怎么样",  # a miss
+    "预训练模型",
+]
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -116,10 +116,7 @@ def test_serve_finishes_the_answer_and_the_digest_in_flight_on_sigterm(migrated,
     port = free_port()
     process, output = start("serve", migrated, slack, port, scheduler="on")
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + DEADLINE
-        while not get_ok(f"{url}/healthz"):  # poll with a deadline until the worker answers
-            assert time.monotonic() < deadline, "".join(output.lines)
+        url = wait_until_serving(port, output)
         event = p.event_callback(
             p.app_mention(f"<@{p.BOT_USER}> 什么是MaaS", ts="1700000000.000900"), "EvSigterm01"
         )
@@ -152,10 +149,7 @@ def test_serve_workers_write_the_questions_they_are_asked_to_the_query_log(migra
     process, output = start("serve", migrated, slack, port, scheduler="off", workers=2)
     asked = [f"什么是MaaS 第{n}问" for n in range(12)]
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + DEADLINE
-        while not get_ok(f"{url}/healthz"):  # poll with a deadline until a worker answers
-            assert time.monotonic() < deadline, "".join(output.lines)
+        url = wait_until_serving(port, output)
         for n, question in enumerate(asked):  # a new connection each, so both workers serve
             body = p.form_body(p.slash_command(question, response_url=slack.response_url(f"q{n}")))
             assert post(f"{url}/slack/events", body, signed_headers(SIGNING_SECRET, body, FORM)).ok
@@ -174,6 +168,15 @@ def test_serve_workers_write_the_questions_they_are_asked_to_the_query_log(migra
 def query_log(store: Store) -> list[tuple[str, str]]:
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(QueryLog.query, QueryLog.source))]
+
+
+def wait_until_serving(port: int, output: Output) -> str:
+    """Poll /healthz with a deadline until a worker answers; the server's base URL."""
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + DEADLINE
+    while not get_ok(f"{url}/healthz"):
+        assert time.monotonic() < deadline, "".join(output.lines)
+    return url
 
 
 def get_ok(url: str) -> bool:
