@@ -72,22 +72,27 @@ def wsgi_app(app: App) -> WSGIApp:
 
 
 def parse_request_body(text: str, content_type: str | None) -> dict[str, Any]:
-    """Bolt's `parse_body`, except that a form without a `payload` field is read as the form
-    it is. Bolt takes any form body containing the text "payload" for an interactive payload
-    and, finding no such field, returns {}: `/aigc what is a payload`, or any command sent
-    from a channel named #payload-team, then reached no listener (Slack said dispatch_failed).
-    """
+    """Bolt's `parse_body`, except that a form Bolt misreads stays the form it is."""
     body = parse_body(text, content_type)
+    return body if body != {} else form_bolt_misreads(text, content_type)
+
+
+def form_bolt_misreads(text: str, content_type: str | None) -> dict[str, Any]:
+    """The form that Bolt's `parse_body` reads as {}, or {} when Bolt reads `text` right.
+
+    Bolt takes any form body containing the text "payload" for an interactive payload and,
+    finding no such field, returns {}: `/aigc what is a payload`, or any command sent from a
+    channel named #payload-team, then reached no listener (Slack said dispatch_failed)."""
     is_json = content_type == "application/json" or text.startswith("{")  # as Bolt decides
-    if body or is_json or "payload" not in text:
-        return body
+    if is_json or "payload" not in text:
+        return {}
     form = dict(parse_qsl(text, keep_blank_values=True))
-    return body if "payload" in form else form
+    return {} if "payload" in form else form
 
 
 class FormSafeBoltRequest(BoltRequest):
-    """A BoltRequest whose body is parsed by `parse_request_body`; its copies, which Bolt
-    hands to lazy listeners, are parsed the same way."""
+    """A BoltRequest that reads the forms Bolt misreads (`form_bolt_misreads`); so do its
+    copies, which Bolt hands to lazy listeners."""
 
     def __init__(
         self,
@@ -99,11 +104,11 @@ class FormSafeBoltRequest(BoltRequest):
         mode: str = "http",
     ) -> None:
         super().__init__(body=body, query=query, headers=headers, context=context, mode=mode)
-        if isinstance(body, str) and not self.body:
-            parsed = parse_request_body(self.raw_body, self.content_type)
-            if parsed:
-                self.body = parsed
-                self.context = build_context(BoltContext(context or {}), parsed)
+        if isinstance(body, str) and self.body == {}:
+            form = form_bolt_misreads(self.raw_body, self.content_type)
+            if form:
+                self.body = form
+                self.context = build_context(BoltContext(context or {}), form)
 
     def to_copyable(self) -> FormSafeBoltRequest:
         return FormSafeBoltRequest(
