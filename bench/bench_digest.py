@@ -27,8 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import team_clients  # noqa: E402
-from bot.digest import all_pool_ids  # noqa: E402
-from bot.scheduler import run_due  # noqa: E402
+from bot.digest import all_pool_ids, run_due  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store import Store, make_engine, migrate  # noqa: E402
 from knowledge import Knowledge  # noqa: E402

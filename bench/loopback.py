@@ -83,4 +83,4 @@ def serve_bare(port: int, api_url: str, *, secret: str, token: str, workers: int
         },
     )
     options = {**gunicorn_options(settings), "bind": f"127.0.0.1:{port}"}
-    run_gunicorn(wsgi_app(app), options)
+    run_gunicorn(wsgi_app(app, secret), options)

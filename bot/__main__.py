@@ -14,8 +14,6 @@ from bot.terminal import render_result
 from knowledge import Knowledge, KnowledgeFileError
 from knowledge.build import build_command
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"  # bot.store's default, without importing SQLAlchemy for `ask`
-
 
 def _ask(args: argparse.Namespace) -> int:
     try:
@@ -108,17 +106,37 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _digest(args: argparse.Namespace) -> int:
     if args.run_due:
-        from bot.server import run_due_once
-
-        return run_due_once()
+        return _run_due()
     return _preview_digest(args)
+
+
+def _run_due() -> int:
+    """`digest --run-due`: post what is due now, print what happened, exit."""
+    from bot.runtime import digest_tick, start
+
+    runtime = start("clock")
+    if isinstance(runtime, int):
+        return runtime
+    report = digest_tick(runtime)(lambda: False)
+    print(f"digests: {report}")
+    for team, channel, reason in report.paused:
+        print(f"  paused {team}/{channel}: {reason}")
+    for team, channel, reason in report.released:
+        print(f"  not posted yet {team}/{channel}: {reason} (retried on the next run)")
+    return 0
 
 
 def _preview_digest(args: argparse.Namespace) -> int:
     """The digest as the channel would get it, from the store's history when there is one."""
-    from bot.scheduler import compose_digest, local_today
-    from bot.store import Store, StoreError, current_revision, head_revision, make_engine
-    from bot.store.engine import default_database_path
+    from bot.digest import DEFAULT_TIMEZONE, compose_digest, local_today
+    from bot.store import (
+        Store,
+        StoreError,
+        current_revision,
+        default_database_path,
+        head_revision,
+        make_engine,
+    )
 
     try:
         knowledge = Knowledge.load(args.knowledge)

@@ -19,16 +19,15 @@ from slack_sdk.http_retry.handler import default_interval_calculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
 from bot import messages as m
+from bot.digest import ClientForTeam
 from bot.listeners import Deps, register_all
 from bot.misses import InMemoryMissRecorder, MissRecorder, StoreQueryLog
-from bot.scheduler import ClientForTeam
 from bot.settings import BOT_SCOPES, Settings
 from bot.store import Store, installation_store, make_engine, migrate, oauth_state_store
 from knowledge import Knowledge
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 

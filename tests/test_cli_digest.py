@@ -7,8 +7,7 @@ from datetime import date
 import pytest
 
 from bot.__main__ import main
-from bot.digest import all_pool_ids
-from bot.scheduler import compose_digest
+from bot.digest import all_pool_ids, compose_digest
 from bot.store import Store, make_engine, migrate
 from tests.databases import FakeClock
 from tests.e2e.fake_slack import FakeSlack

@@ -21,18 +21,22 @@ from slack_sdk import WebClient
 from bot import blocks as b
 from bot import messages as m
 from bot.answers import Reply
-from bot.digest import all_pool_ids
-from bot.listeners import Deps
-from bot.listeners.common import language_of, record_question
-from bot.scheduler import PostResult, compose_digest, local_today, new_claimer, post_digest
-from bot.store import (
+from bot.digest import (
+    DEFAULT_POST_TIME,
+    DEFAULT_TIMEZONE,
     InvalidSubscription,
-    Store,
-    Subscription,
+    PostResult,
+    all_pool_ids,
+    compose_digest,
+    local_today,
+    new_claimer,
+    post_digest,
     validate_post_time,
     validate_timezone,
 )
-from bot.store.store import DEFAULT_POST_TIME, DEFAULT_TIMEZONE
+from bot.listeners import Deps
+from bot.listeners.common import language_of, record_question
+from bot.store import Store, Subscription
 from knowledge import Entry
 from knowledge.text import fold
 

@@ -1,25 +1,23 @@
 """Storage: subscriptions, digest posts, the query log and processed events, plus slack_sdk's
-installation and OAuth-state tables, all on one DATABASE_URL. See docs/STORAGE.md."""
+installation and OAuth-state tables, all on one DATABASE_URL. See docs/STORAGE.md.
+
+Import from here, not from the modules inside: `bot.store.store` and friends are private."""
 
 from bot.store.engine import StoreError, default_database_path, make_engine
 from bot.store.migrate import current_revision, head_revision, migrate
 from bot.store.models import Base, DigestPost, ProcessedEvent, QueryLog, Subscription
 from bot.store.store import (
-    InvalidSubscription,
     QueryRecord,
     QuestionStat,
     Store,
     hash_user,
     installation_store,
     oauth_state_store,
-    validate_post_time,
-    validate_timezone,
 )
 
 __all__ = [
     "Base",
     "DigestPost",
-    "InvalidSubscription",
     "ProcessedEvent",
     "QueryLog",
     "QueryRecord",
@@ -35,6 +33,4 @@ __all__ = [
     "make_engine",
     "migrate",
     "oauth_state_store",
-    "validate_post_time",
-    "validate_timezone",
 ]

@@ -8,13 +8,10 @@ caller's WHERE clause can still match.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import re
 import secrets
 import time
-import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +23,15 @@ from sqlalchemy import delete, exc, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.digest.schedule import (
+    DEFAULT_POST_TIME,
+    DEFAULT_TIMEZONE,
+    DEFAULT_WEEKLY_DAY,
+    due_date,
+    validate_post_time,
+    validate_timezone,
+    validate_weekly_day,
+)
 from bot.store.engine import RETRY_BACKOFF, with_retries
 from bot.store.models import (
     QUERY_MAX_CHARS,
@@ -42,22 +48,8 @@ from bot.store.models import (
 
 T = TypeVar("T")
 
-DEFAULT_POST_TIME = "09:30"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 # A claim older than this belongs to a process that died mid-post; another may take it over.
 DEFAULT_STALE_CLAIM = timedelta(minutes=10)
-
-_POST_TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
-
-
-class InvalidSubscription(ValueError):
-    """A subscription setting the user typed is not valid; `field` is "post_time",
-    "timezone" or "weekly_day", `value` what they typed."""
-
-    def __init__(self, field: str, value: object, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.value = value
 
 
 @dataclass(frozen=True)
@@ -68,45 +60,6 @@ class QuestionStat:
     example: str  # one of the original wordings
     count: int
     last_asked: datetime
-
-
-def validate_post_time(value: str) -> str:
-    """ "9:30" / "09:30" / "9：30" -> "09:30"."""
-    match = _POST_TIME.match(value.strip())
-    if not match:
-        raise InvalidSubscription(
-            "post_time", value, f"{value!r} is not a time of day; use HH:MM, e.g. 09:30"
-        )
-    return f"{int(match[1]):02d}:{match[2]}"
-
-
-@functools.cache
-def _timezones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
-
-
-def validate_timezone(value: str) -> str:
-    """An IANA time zone name, canonically cased ("asia/shanghai" -> "Asia/Shanghai")."""
-    name = _timezones_by_lower_name().get(value.strip().lower())
-    if name is None:
-        try:  # a zone the system knows but did not list
-            zoneinfo.ZoneInfo(value.strip())
-            name = value.strip()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise InvalidSubscription(
-                "timezone",
-                value,
-                f"{value!r} is not a time zone; use an IANA name such as Asia/Shanghai",
-            ) from None
-    return name
-
-
-def validate_weekly_day(value: int) -> int:
-    if not (isinstance(value, int) and 0 <= value <= 6):
-        raise InvalidSubscription(
-            "weekly_day", value, f"{value!r} is not a weekday; use 0 (Monday) to 6 (Sunday)"
-        )
-    return value
 
 
 def hash_user(salt: str, team_id: str, user_id: str) -> str:
@@ -188,7 +141,7 @@ class Store:
         user_id: str,
         post_time: str = DEFAULT_POST_TIME,
         tz: str = DEFAULT_TIMEZONE,
-        weekly_day: int = 0,
+        weekly_day: int = DEFAULT_WEEKLY_DAY,
         *,
         known_ids: Iterable[str] | None = None,
     ) -> Subscription:
@@ -335,9 +288,9 @@ class Store:
                 .where(Subscription.active.is_(True))
                 .order_by(Subscription.team_id, Subscription.channel_id)
             ):
-                local = now_utc.astimezone(zoneinfo.ZoneInfo(sub.timezone))
-                if local.strftime("%H:%M") >= sub.post_time:
-                    candidates.append((sub, local.date()))
+                local_date = due_date(sub.post_time, sub.timezone, now_utc)
+                if local_date is not None:
+                    candidates.append((sub, local_date))
             if not candidates:
                 return []
             dates = {d for _, d in candidates}

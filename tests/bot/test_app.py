@@ -99,7 +99,7 @@ def test_oauth_install_routes_use_the_sqlalchemy_stores(knowledge, tmp_path, fak
     app = create_app(settings, knowledge)
     assert app.client.base_url == fake_slack.api_url
     assert app.oauth_flow.client.base_url == fake_slack.api_url
-    application = wsgi_app(app)
+    application = wsgi_app(app, settings.signing_secret)
     status, body = call_wsgi(application, "/slack/install")
     assert status.startswith("200")
     assert "client_id=111.222" in body and "scope=commands" in body
@@ -192,7 +192,8 @@ def test_oauth_clients_per_team_come_from_the_installation_store(knowledge, tmp_
 
 def test_gunicorn_runs_the_scheduler_in_the_workers_not_the_master(knowledge, tmp_path, fake_slack):
     from bot.app import open_store
-    from bot.server import Runtime, scheduler_hooks
+    from bot.runtime import Runtime
+    from bot.server import scheduler_hooks
 
     env = {
         "SLACK_SIGNING_SECRET": "s",
@@ -216,6 +217,7 @@ def test_socket_mode_runs_the_scheduler_and_stops_it_on_sigterm(
 ):
     from bot import server
     from bot.app import open_store
+    from bot.runtime import Runtime
 
     settings = Settings.from_env(
         "socket",
@@ -227,9 +229,7 @@ def test_socket_mode_runs_the_scheduler_and_stops_it_on_sigterm(
         },
     )
     store = open_store(settings)
-    runtime = server.Runtime(
-        settings, knowledge, store, create_app(settings, knowledge, store=store)
-    )
+    runtime = Runtime(settings, knowledge, store, create_app(settings, knowledge, store=store))
     ticks, closed, on_term = [], [], []
 
     class Handler:

@@ -1,4 +1,4 @@
-"""SignedBodyGuard (bot/server.py): the bytes are read and their signature checked before Bolt's
+"""SignedBodyGuard (bot/http_guard.py): the bytes are read and their signature checked before Bolt's
 WSGI adapter decodes or parses anything; a signed body Bolt cannot take is a 400; whatever
 still escapes Bolt is a logged, quiet 400. Bolt is a stub here: it records what reached it."""
 
@@ -15,7 +15,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from bot.server import MAX_BODY_BYTES, RawBodyVerifier, SignedBodyGuard, read_body
+from bot.http_guard import MAX_BODY_BYTES, RawBodyVerifier, SignedBodyGuard, read_body
 
 SECRET = "guard-signing-secret"
 FORM = "application/x-www-form-urlencoded"
@@ -170,7 +170,7 @@ def test_bytes_that_are_not_utf8_are_401_unsigned_and_400_signed(guard, bolt, ra
     ],
 )
 def test_a_signed_body_bolt_cannot_take_is_400(guard, bolt, caplog, raw, content_type):
-    with caplog.at_level(logging.WARNING, logger="bot.server"):
+    with caplog.at_level(logging.WARNING, logger="bot.http_guard"):
         status, body = call(guard, raw, signed(raw), content_type=content_type)
     assert status == 400 and json.loads(body) == {"error": "bad request"}
     assert bolt.seen == []
@@ -246,7 +246,7 @@ def test_without_a_content_length_nothing_is_read():
 def test_an_exception_escaping_bolt_is_a_logged_quiet_400(caplog):
     bolt = StubBolt(error=TypeError("'int' object is not subscriptable"))
     guard = SignedBodyGuard(bolt, signing_secret=SECRET)
-    with caplog.at_level(logging.ERROR, logger="bot.server"):
+    with caplog.at_level(logging.ERROR, logger="bot.http_guard"):
         status, body = call(guard, COMMAND, signed(COMMAND))
         install_status, _ = call(guard, b"", {}, REQUEST_METHOD="GET", PATH_INFO="/slack/install")
     assert install_status == 400

@@ -40,7 +40,7 @@ def misses() -> InMemoryMissRecorder:
 def server(settings, knowledge, misses):
     """The real app, as `python -m bot serve` builds it, over HTTP on 127.0.0.1."""
     app = create_app(settings, knowledge, miss_recorder=misses)
-    loopback = LoopbackServer(wsgi_app(app))
+    loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
     yield loopback
     loopback.close()
 

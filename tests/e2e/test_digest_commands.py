@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from bot import blocks as b
 from bot.app import create_app
+from bot.digest import compose_digest, run_due
 from bot.misses import StoreQueryLog
-from bot.scheduler import compose_digest, run_due
 from bot.server import wsgi_app
 from bot.store import QueryLog, Store
 from tests import payloads as p
@@ -39,7 +39,9 @@ def app(engine, settings, knowledge, fake_slack):
     store = Store(engine, clock, user_salt="e2e-salt")
     log = StoreQueryLog(store)
     server = LoopbackServer(
-        wsgi_app(create_app(settings, knowledge, store=store, miss_recorder=log))
+        wsgi_app(
+            create_app(settings, knowledge, store=store, miss_recorder=log), settings.signing_secret
+        )
     )
     fake_slack.reset()
     yield Running(store, log, server, clock)

@@ -65,7 +65,7 @@ class Process:
     def __init__(self, settings: Settings, knowledge, app_store: Store | None) -> None:
         self.store = app_store
         self.app = create_app(settings, knowledge, client=fast_client(settings), store=app_store)
-        self.server = LoopbackServer(wsgi_app(self.app))
+        self.server = LoopbackServer(wsgi_app(self.app, settings.signing_secret))
         self.url = self.server.url
 
     def send(

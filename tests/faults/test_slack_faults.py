@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 
 from bot import blocks as b
 from bot import messages as m
-from bot.digest import all_pool_ids
-from bot.scheduler import run_due
+from bot.digest import all_pool_ids, run_due
 from tests import payloads as p
 from tests.e2e.fake_slack import Scripted
 from tests.faults.conftest import fast_client

@@ -59,7 +59,7 @@ def server(fake_slack, knowledge, spy):
     )
     app = create_app(settings, knowledge, miss_recorder=InMemoryMissRecorder())
     app.use(spy)
-    loopback = LoopbackServer(wsgi_app(app))
+    loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
     yield loopback
     loopback.close()
 

@@ -176,7 +176,7 @@ CASES: list[tuple[str, bytes, str | None]] = [
 IDS = [name for name, _, _ in CASES]
 
 # These used to be answered 500 (Bolt's WSGI adapter decodes and parses the body before it
-# checks the signature, and lets the exception out). bot/server.py's SignedBodyGuard now checks
+# checks the signature, and lets the exception out). bot/http_guard.py's SignedBodyGuard now checks
 # the signature on the raw bytes first (401), then answers 400 for a signed body Bolt cannot
 # take: see docs/RELIABILITY.md. A timestamp that is not a number ("timestamp not a number",
 # "huge timestamp" below) counts as unsigned: 401.

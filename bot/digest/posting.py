@@ -1,6 +1,6 @@
-"""Posting the daily digest, exactly once per channel per local date.
+"""Composing and posting the daily digest, exactly once per channel per local date.
 
-The choice of items is pure (`bot.digest.choose_digest`); this module is the imperative shell
+The choice of items is pure (`rotation.choose_digest`); this module is the imperative shell
 around it: read the channel's history from the store, claim the (team, channel, local date) row,
 post, record the message ts. The database claim is what makes it exactly-once, whoever runs
 it: the in-process scheduler of every web worker, `python -m bot clock`, `digest --run-due`
@@ -19,31 +19,29 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import uuid
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Literal
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import blocks as b
 from bot import messages as m
-from bot.digest import DigestItems, PastDigest, choose_digest
-from bot.store import QuestionStat, Store, Subscription
-from bot.store.store import DEFAULT_TIMEZONE
+from bot.digest.rotation import DigestItems, PastDigest, choose_digest
+from bot.digest.schedule import DEFAULT_TIMEZONE, DEFAULT_WEEKLY_DAY, week_before
 from bot.terminal import render_digest
 from knowledge import Knowledge
+
+if TYPE_CHECKING:  # the store is passed in; bot.store itself imports the schedule rules
+    from bot.store import QuestionStat, Store, Subscription
 
 log = logging.getLogger(__name__)
 
 # The bot can no longer post in the channel: retrying will not help until someone acts.
 PAUSE_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "account_inactive"})
-WEEK = timedelta(days=7)
-TICK_SECONDS = 60.0
 
 ClientForTeam = Callable[[str], WebClient | None]
 Outcome = Literal["posted", "taken", "paused", "failed", "released"]
@@ -52,10 +50,6 @@ Outcome = Literal["posted", "taken", "paused", "failed", "released"]
 def new_claimer() -> str:
     """Who holds a claim: unique per process and per attempt (host:pid:random)."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
-
-
-def local_today(now_utc: datetime, tz: str = DEFAULT_TIMEZONE) -> date:
-    return now_utc.astimezone(zoneinfo.ZoneInfo(tz)).date()
 
 
 @dataclass(frozen=True)
@@ -101,13 +95,11 @@ def compose_digest(
         past,
         local_date,
         known_ids=subscription.known_id_set() if subscription else None,
-        weekly_day=subscription.weekly_day if subscription else 0,
+        weekly_day=subscription.weekly_day if subscription else DEFAULT_WEEKLY_DAY,
     )
     if not items.weekly or store is None:
         return Digest(items)
-    tz = zoneinfo.ZoneInfo(subscription.timezone if subscription else DEFAULT_TIMEZONE)
-    # The seven days before the digest's date, so the preview and the post of a date agree.
-    since = datetime.combine(local_date, time(), tz) - WEEK
+    since = week_before(local_date, subscription.timezone if subscription else DEFAULT_TIMEZONE)
     return Digest(
         items,
         tuple(store.top_questions(team_id, since, b.QUESTIONS_SHOWN)),
@@ -269,49 +261,3 @@ def run_due(
         else:
             report.released.append((*key, result.error or ""))
     return report
-
-
-class DigestScheduler:
-    """Calls `tick(should_stop)` now and then every `interval` seconds until stopped.
-
-    The wait is `threading.Event.wait(interval)`, so `stop()` ends it at once; a tick in
-    progress finishes the channel it is posting to (or releases its claim) and stops."""
-
-    def __init__(
-        self,
-        tick: Callable[[Callable[[], bool]], object],
-        *,
-        interval: float = TICK_SECONDS,
-        name: str = "digest-scheduler",
-    ) -> None:
-        self._tick = tick
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.run_forever, name=name, daemon=True)
-
-    def start(self) -> DigestScheduler:
-        self._thread.start()
-        return self
-
-    def run_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = self._tick(self._stop.is_set)
-                if isinstance(report, RunReport) and (
-                    report.posted or report.paused or report.released
-                ):
-                    log.info("digest tick: %s", report)
-            except Exception:  # the database or Slack being down must not end the loop
-                log.exception("digest tick failed; trying again in %.0fs", self._interval)
-            self._stop.wait(self._interval)
-
-    def stop(self, timeout: float = 30.0) -> bool:
-        """Ask the loop to end and wait for it; True once it has."""
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()

@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from slack_sdk import WebClient
 
 from bot import blocks as b
-from bot.digest import all_pool_ids, trend_pool
-from bot.scheduler import DigestScheduler, compose_digest, run_due
+from bot.digest import all_pool_ids, compose_digest, run_due, trend_pool
 from bot.store import Store, make_engine
 from tests.bot.limits import check_limits
 from tests.e2e.fake_slack import Scripted
@@ -254,21 +253,6 @@ def test_stopping_mid_run_leaves_the_rest_due(store, clock, slack, clients, know
     report = run_due(store, knowledge, clients, clock(), should_stop=lambda: next(calls, True))
     assert len(report.posted) == 1
     assert len(store.due_subscriptions(clock())) == 2
-
-
-def test_the_scheduler_thread_ticks_survives_errors_and_stops():
-    ticked = threading.Event()
-    calls: list[int] = []
-
-    def tick(should_stop) -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("database down")
-        ticked.set()
-
-    scheduler = DigestScheduler(tick, interval=0.001).start()
-    assert ticked.wait(5)
-    assert scheduler.stop(5) and not scheduler.running
 
 
 def test_digest_buttons_carry_the_entries(store, knowledge):
