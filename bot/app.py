@@ -21,7 +21,7 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from bot import messages as m
 from bot.digest import ClientForTeam
 from bot.listeners import Deps, register_all
-from bot.misses import InMemoryMissRecorder, MissRecorder, StoreQueryLog
+from bot.query_log import InMemoryQueryLog, QueryRecorder, StoreQueryLog
 from bot.settings import BOT_SCOPES, Settings
 from bot.store import Store, installation_store, make_engine, migrate, oauth_state_store
 from knowledge import Knowledge
@@ -133,7 +133,7 @@ def create_app(
     knowledge: Knowledge,
     *,
     client: WebClient | None = None,
-    miss_recorder: MissRecorder | None = None,
+    query_log: QueryRecorder | None = None,
     store: Store | None = None,
 ) -> App:
     """The Bolt app. Listeners ack before anything slow: `process_before_response` makes the
@@ -141,7 +141,7 @@ def create_app(
 
     `store` (see `open_store`) keeps subscriptions, digests and the query log, and with OAuth
     the installations. Without one, OAuth opens it from settings; otherwise the storage
-    commands say storage is off and unanswered questions are kept in memory."""
+    commands say storage is off and the questions are kept in memory."""
     if store is None and settings.oauth_enabled:
         store = open_store(settings)
     oauth = oauth_settings(settings, store) if settings.oauth_enabled and store else None
@@ -154,11 +154,11 @@ def create_app(
         oauth_settings=oauth,
         process_before_response=True,
     )
-    if miss_recorder is None:
-        miss_recorder = StoreQueryLog(store) if store is not None else InMemoryMissRecorder()
+    if query_log is None:
+        query_log = StoreQueryLog(store) if store is not None else InMemoryQueryLog()
     deps = Deps(
         knowledge,
-        misses=miss_recorder,
+        query_log=query_log,
         store=store,
         answer_cache_size=settings.answer_cache_size,
     )

@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
 
-from bot.store import Store, make_engine, migrate
+from bot.store import ProcessedEvent, Store, make_engine, migrate
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 
@@ -92,3 +93,10 @@ def store(engine: Engine, clock: FakeClock) -> Store:
 
 def _no_sleep(seconds: float) -> None:
     raise AssertionError(f"unexpected retry pause of {seconds}s")
+
+
+def event_status(engine: Engine, key: str) -> str | None:
+    """ "handling", "done", or None: a delivery's row as the dedupe left it."""
+    with Session(engine) as session:
+        row = session.get(ProcessedEvent, key)
+        return None if row is None else row.status

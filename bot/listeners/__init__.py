@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 
 from bot.answers import Answerer
-from bot.misses import InMemoryMissRecorder, MissRecorder
+from bot.query_log import InMemoryQueryLog, QueryRecorder
 from knowledge import Knowledge
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class Deps:
     """What the listeners need besides what Bolt passes them."""
 
     knowledge: Knowledge
-    misses: MissRecorder = field(default_factory=InMemoryMissRecorder)
+    query_log: QueryRecorder = field(default_factory=InMemoryQueryLog)
     # Subscriptions, digest posts, the query log; None: those commands say storage is off.
     store: Store | None = None
     # Slash commands answer in the ack when the search finishes within this budget (seconds);

@@ -1,4 +1,4 @@
-"""Small pieces every listener uses: acking, language, misses, Slack API errors as advice."""
+"""Small pieces every listener uses: acking, language, the query log, Slack API errors as advice."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages as m
 from bot.listeners import Deps
-from bot.misses import AskedQuestion, QueryRecorder
+from bot.query_log import QueryRecord
 from knowledge import SearchResult
 from knowledge.text import has_han
 
@@ -40,26 +40,15 @@ def record_question(
     source: str,
     latency_ms: float,
 ) -> None:
-    """Log the question (answered or not) once its reply is on its way. A recorder that only
-    keeps misses gets the unanswered ones."""
+    """Log the question (answered or not) once its reply is on its way."""
     if result.status == "empty":
         return
+    answered = result.answer.entry.id if result.answer is not None else None
+    question = QueryRecord(
+        team_id, user_id, result.query, result.normalized, answered, round(latency_ms), source
+    )
     try:
-        if isinstance(deps.misses, QueryRecorder):
-            answered = result.answer.entry.id if result.answer is not None else None
-            deps.misses.record_query(
-                AskedQuestion(
-                    team_id,
-                    user_id,
-                    result.query,
-                    result.normalized,
-                    answered,
-                    round(latency_ms),
-                    source,
-                )
-            )
-        elif result.status == "no_answer":
-            deps.misses.record(team_id, result.query, result.normalized)
+        deps.query_log.record(question)
     except Exception:  # a broken store must not cost the user their answer
         log.exception("could not record a %s question", source)
 

@@ -86,15 +86,16 @@ def oauth_state_store(engine: Engine, expiration_seconds: int = 600) -> SQLAlche
 
 @dataclass(frozen=True)
 class QueryRecord:
-    """One question for the query log, as the listeners saw it (the user id is hashed on write)."""
+    """One question for the query log, as a listener saw it. The user id is stored only as a
+    salted hash; a missing team or user is stored as ""."""
 
-    team_id: str
-    user_id: str
+    team_id: str | None
+    user_id: str | None
     query: str
     normalized: str
-    answered_entry_id: str | None
+    answered_entry_id: str | None  # None: no answer
     latency_ms: int
-    source: str
+    source: str  # one of QUERY_SOURCES: command / mention / dm / shortcut / cli
 
 
 class Store:
@@ -450,26 +451,6 @@ class Store:
 
     # -- query log --------------------------------------------------------------------------------
 
-    def log_query(
-        self,
-        team_id: str,
-        user_id: str,
-        query: str,
-        normalized: str,
-        *,
-        answered_entry_id: str | None,
-        latency_ms: int,
-        source: str,
-    ) -> None:
-        """Record a question; the user id is stored only as a salted hash."""
-        self.log_queries(
-            [
-                QueryRecord(
-                    team_id, user_id, query, normalized, answered_entry_id, latency_ms, source
-                )
-            ]
-        )
-
     def log_queries(self, records: Sequence[QueryRecord]) -> None:
         """Record several questions in one transaction (the query log's writer batches them)."""
         for record in records:
@@ -478,8 +459,8 @@ class Store:
         now = self.now()
         rows = [
             QueryLog(
-                team_id=r.team_id,
-                user_hash=hash_user(self._user_salt, r.team_id, r.user_id),
+                team_id=r.team_id or "",
+                user_hash=hash_user(self._user_salt, r.team_id or "", r.user_id or ""),
                 query=r.query[:QUERY_MAX_CHARS],
                 normalized=r.normalized[:QUERY_MAX_CHARS],
                 answered_entry_id=r.answered_entry_id,
@@ -570,17 +551,6 @@ class Store:
 
     # -- processed events ---------------------------------------------------------------------
 
-    def remember_event(self, key: str) -> bool:
-        """True the first time `key` (a Slack event id or trigger id) is seen, False after."""
-        try:
-            self._transaction(
-                "remember the event",
-                lambda session: session.add(ProcessedEvent(key=key, created_at=self.now())),
-            )
-            return True
-        except exc.IntegrityError:
-            return False
-
     def claim_event(self, key: str, claimer: str, *, stale_after: timedelta) -> bool:
         """Start handling a delivery: True for exactly one caller across processes. The key
         stays `handling` by `claimer` until `finish_event` or `forget_event`; a `handling`
@@ -635,15 +605,6 @@ class Store:
             return result.rowcount == 1
 
         return self._transaction("forget the event", work)
-
-    def event_status(self, key: str) -> str | None:
-        """ "handling", "done", or None when the key is not known (never seen, or purged)."""
-
-        def work(session: Session) -> str | None:
-            row = session.get(ProcessedEvent, key)
-            return None if row is None else row.status
-
-        return self._transaction("read the event", work)
 
     @staticmethod
     def _event_claim(key: str, claimer: str) -> Sequence:

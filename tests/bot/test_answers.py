@@ -3,7 +3,7 @@ from __future__ import annotations
 from unittest.mock import Mock
 
 from bot.answers import Answerer
-from bot.misses import InMemoryMissRecorder
+from bot.query_log import InMemoryQueryLog, QueryRecord
 
 
 def test_replies_are_remembered_per_query_and_shareability(knowledge):
@@ -25,12 +25,14 @@ def test_cache_size_zero_turns_the_cache_off(knowledge):
     assert answers.cached("GAN", shareable=True) is None
 
 
-def test_in_memory_miss_recorder_keeps_the_latest_and_counts():
-    misses = InMemoryMissRecorder(limit=3)
-    for query in ["a", "b", "b", "c", "c"]:
-        misses.record("T1", query, query)
-    assert [m.query for m in misses.misses] == ["b", "c", "c"]
-    assert misses.most_common(1) == [("c", 2)]
+def test_the_in_memory_query_log_keeps_the_latest_and_counts_the_misses():
+    log = InMemoryQueryLog(limit=4)
+    for query in ["a", "b", "b", "answered", "c", "c"]:
+        entry = "term:x" if query == "answered" else None
+        log.record(QueryRecord("T1", "U1", query, query, entry, 1, "command"))
+    assert [q.query for q in log.questions] == ["b", "answered", "c", "c"]
+    assert [m.query for m in log.misses] == ["b", "c", "c"]
+    assert log.most_common(1) == [("c", 2)]
 
 
 def test_slack_markup_is_not_part_of_the_question() -> None:

@@ -24,13 +24,13 @@ from bot.listeners.events import (
     question_from_mention,
 )
 from bot.listeners.shortcuts import explain_terms
-from bot.misses import InMemoryMissRecorder
+from bot.query_log import InMemoryQueryLog
 from tests import payloads as p
 
 
 @pytest.fixture
 def deps(knowledge):
-    return Deps(knowledge, misses=InMemoryMissRecorder())
+    return Deps(knowledge, query_log=InMemoryQueryLog())
 
 
 def context() -> BoltContext:
@@ -66,14 +66,14 @@ def test_query_is_answered_in_the_ack(deps):
     assert reply["blocks"][0]["text"]["text"] == "模型即服务(MaaS)"
     assert reply["text"] == "模型即服务(MaaS)"
     respond.assert_not_called()
-    assert deps.misses.misses == ()
+    assert deps.query_log.misses == ()
 
 
 def test_miss_is_recorded_with_team_and_normalized_query(deps):
     ack = Mock()
     handle_aigc(ack, p.slash_command("明天天气怎么样"), Mock(), deps)
     assert "没有找到" in json.dumps(acked(ack)["blocks"], ensure_ascii=False)
-    [miss] = deps.misses.misses
+    [miss] = deps.query_log.misses
     assert miss.team_id == p.TEAM and miss.query == "明天天气怎么样"
 
 
@@ -300,12 +300,12 @@ def test_shortcut_without_response_url_posts_an_ephemeral(deps):
 
 
 def test_a_failing_query_log_never_costs_the_answer(knowledge, caplog):
-    from bot.misses import StoreQueryLog
+    from bot.query_log import StoreQueryLog
 
     broken = Mock()
     broken.log_queries.side_effect = RuntimeError("database is on fire")
     log = StoreQueryLog(broken)
-    deps = Deps(knowledge, misses=log)
+    deps = Deps(knowledge, query_log=log)
     ack = Mock()
     handle_aigc(ack, p.slash_command("什么是MaaS 秘密问题"), Mock(), deps)
     assert acked(ack)["response_type"] == "ephemeral" and acked(ack)["blocks"]
@@ -319,19 +319,19 @@ def test_a_failing_query_log_never_costs_the_answer(knowledge, caplog):
 
 def test_query_log_writes_bursts_in_batches_and_drops_past_its_bound(knowledge) -> None:
 
-    from bot.misses import AskedQuestion, StoreQueryLog
+    from bot.query_log import QueryRecord, StoreQueryLog
 
     gate = threading.Event()
     store = Mock()
     store.log_queries.side_effect = lambda records: gate.wait(10)
     log = StoreQueryLog(store, max_pending=5, batch=100)
-    question = AskedQuestion("T1", "U1", "q", "q", None, 1, "command")
-    log.record_query(question)  # taken by the writer, which then blocks on the gate
+    question = QueryRecord("T1", "U1", "q", "q", None, 1, "command")
+    log.record(question)  # taken by the writer, which then blocks on the gate
     deadline = time.monotonic() + 10
     while not store.log_queries.called:  # poll with a deadline until the writer holds it
         assert time.monotonic() < deadline
     for _ in range(8):
-        log.record_query(question)
+        log.record(question)
     assert log.dropped == 3  # five wait in the queue, the rest are counted, not kept
     gate.set()
     log.flush()

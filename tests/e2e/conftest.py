@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import create_app
-from bot.misses import InMemoryMissRecorder
+from bot.query_log import InMemoryQueryLog
 from bot.server import wsgi_app
 from bot.settings import Settings
 from tests.databases import database_url, engine  # noqa: F401 - fixtures for tests with a store
@@ -32,14 +32,14 @@ def settings(fake_slack) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def misses() -> InMemoryMissRecorder:
-    return InMemoryMissRecorder()
+def query_log() -> InMemoryQueryLog:
+    return InMemoryQueryLog()
 
 
 @pytest.fixture(scope="session")
-def server(settings, knowledge, misses):
+def server(settings, knowledge, query_log):
     """The real app, as `python -m bot serve` builds it, over HTTP on 127.0.0.1."""
-    app = create_app(settings, knowledge, miss_recorder=misses)
+    app = create_app(settings, knowledge, query_log=query_log)
     loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
     yield loopback
     loopback.close()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot import blocks as b
 from bot.app import create_app
 from bot.digest import compose_digest, run_due
-from bot.misses import StoreQueryLog
+from bot.query_log import StoreQueryLog
 from bot.server import wsgi_app
 from bot.store import QueryLog, Store
 from tests import payloads as p
@@ -40,7 +40,7 @@ def app(engine, settings, knowledge, fake_slack):
     log = StoreQueryLog(store)
     server = LoopbackServer(
         wsgi_app(
-            create_app(settings, knowledge, store=store, miss_recorder=log), settings.signing_secret
+            create_app(settings, knowledge, store=store, query_log=log), settings.signing_secret
         )
     )
     fake_slack.reset()

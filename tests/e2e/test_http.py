@@ -47,11 +47,11 @@ def test_slash_command_answers_in_the_ack_and_only_to_the_asker(server, slack):
     assert slack.of("chat.postEphemeral") == []
 
 
-def test_unanswerable_query_is_recorded_as_a_miss(server, slack, misses):
+def test_unanswerable_query_is_recorded_as_a_miss(server, slack, query_log):
     reply = command(server, slack, "明天天气怎么样")
     assert reply.status == 200
     assert "没有找到" in all_text(reply.json()["blocks"])
-    assert any(miss.query == "明天天气怎么样" for miss in misses.misses)
+    assert any(miss.query == "明天天气怎么样" for miss in query_log.misses)
 
 
 def test_channel_broadcast_in_a_query_never_reaches_slack_unescaped(server, slack):

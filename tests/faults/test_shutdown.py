@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.store import DigestPost, QueryLog, Store, make_engine
 from tests import payloads as p
+from tests.databases import event_status
 from tests.e2e.fake_slack import Scripted, get, post, signed_headers
 from tests.faults.conftest import FORM, JSON, SIGNING_SECRET
 
@@ -136,7 +137,7 @@ def test_serve_finishes_the_answer_and_the_digest_in_flight_on_sigterm(migrated,
     assert len(posted) == len(slack.of("chat.postMessage")) == 2
     assert sorted("thread_ts" in c.params for c in posted) == [False, True]  # digest, answer
     assert digest_rows(store) == [(p.CHANNEL, "posted")]  # marked, no claim left behind
-    assert store.event_status("event:EvSigterm01") == "done"
+    assert event_status(store.engine, "event:EvSigterm01") == "done"
     store.engine.dispose()
 
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from bot.app import create_app
-from bot.misses import InMemoryMissRecorder
+from bot.query_log import InMemoryQueryLog
 from bot.server import wsgi_app
 from bot.settings import Settings
 from tests.e2e.fake_slack import FakeSlack, LoopbackServer
@@ -57,7 +57,7 @@ def server(fake_slack, knowledge, spy):
             "DATABASE_URL": "sqlite:///:memory:",
         },
     )
-    app = create_app(settings, knowledge, miss_recorder=InMemoryMissRecorder())
+    app = create_app(settings, knowledge, query_log=InMemoryQueryLog())
     app.use(spy)
     loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
     yield loopback

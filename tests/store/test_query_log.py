@@ -5,19 +5,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy
 
-from bot.store import QueryLog, Store, hash_user
+from bot.store import QueryLog, QueryRecord, Store, hash_user
 
 
 def ask(store: Store, user: str, query: str, normalized: str, entry: str | None, **kw) -> None:
-    store.log_query(
+    team, latency_ms, source = (
         kw.pop("team", "T1"),
-        user,
-        query,
-        normalized,
-        answered_entry_id=entry,
-        latency_ms=kw.pop("latency_ms", 12),
-        source=kw.pop("source", "command"),
+        kw.pop("latency_ms", 12),
+        kw.pop("source", "command"),
     )
+    store.log_queries([QueryRecord(team, user, query, normalized, entry, latency_ms, source)])
 
 
 def test_the_log_keeps_no_raw_user_id(store: Store, engine, clock) -> None:

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy
 
 from bot.store import Store, StoreError, make_engine, migrate
+from tests.store.test_events import NEVER_STALE
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def test_locked_database_is_retried_until_the_lock_is_gone(sqlite_url: str, cloc
     sub = store.subscribe("T1", "C1", "U1")
     assert sub.active
     assert len(pauses) == 1
-    assert store.remember_event("x") is False  # the other writer's row is there
+    assert store.claim_event("x", "p1", stale_after=NEVER_STALE) is False  # the other's row
     other.close()
     engine.dispose()
 
@@ -67,7 +68,9 @@ def test_a_writer_waits_for_a_lock_released_by_another_thread(sqlite_url: str, c
     engine = make_engine(sqlite_url)
     store = Store(engine, clock)
     outcome: list[object] = []
-    worker = threading.Thread(target=lambda: outcome.append(store.remember_event("Ev1")))
+    worker = threading.Thread(
+        target=lambda: outcome.append(store.claim_event("Ev1", "p1", stale_after=NEVER_STALE))
+    )
     worker.start()
     other.execute("COMMIT")
     deadline = time.monotonic() + 10

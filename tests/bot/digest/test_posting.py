@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot import blocks as b
 from bot.digest import all_pool_ids, compose_digest, run_due, trend_pool
-from bot.store import Store, make_engine
+from bot.store import QueryRecord, Store, make_engine
 from tests.bot.limits import check_limits
 from tests.e2e.fake_slack import Scripted
 
@@ -204,14 +204,16 @@ def test_weekly_day_adds_what_the_team_asked(store, clock, slack, clients, knowl
     subscribe(store, knowledge)
     clock.set(at(MONDAY - timedelta(days=1), "15:00"))  # Sunday
     for user in ("U0ALICE001", "U0BOB00001"):
-        store.log_query(
-            TEAM, user, "<!channel> 什么是MaaS", "什么是maas",
-            answered_entry_id="term:maas", latency_ms=3, source="command",
-        )  # fmt: skip
-    store.log_query(
-        TEAM, "U0ALICE001", "明天天气怎么样", "明天天气怎么样",
-        answered_entry_id=None, latency_ms=3, source="mention",
-    )  # fmt: skip
+        store.log_queries(
+            [
+                QueryRecord(
+                    TEAM, user, "<!channel> 什么是MaaS", "什么是maas", "term:maas", 3, "command"
+                )
+            ]
+        )
+    store.log_queries(
+        [QueryRecord(TEAM, "U0ALICE001", "明天天气怎么样", "明天天气怎么样", None, 3, "mention")]
+    )
     clock.set(at(MONDAY, "09:30"))
     preview = compose_digest(store, knowledge, TEAM, "C1", MONDAY).blocks()
     run_due(store, knowledge, clients, clock())

@@ -1,9 +1,9 @@
 """Questions asked, kept for `/aigc stats`, the digest's 本周团队在问 and the App Home list.
 
-Listeners only see two small protocols: `MissRecorder` (an unanswered question) and
-`QueryRecorder` (any question, answered or not, with its source and latency). The app uses
-`StoreQueryLog`, which is both and writes to the database; `InMemoryMissRecorder` keeps misses
-in memory for tests and for an app built without a store.
+Listeners see one protocol, `QueryRecorder`, and hand it one `QueryRecord` per question
+(answered or not, with its source and latency). The app uses `StoreQueryLog`, which writes to
+the database; `InMemoryQueryLog` keeps recent questions in memory for tests and for an app
+built without a store.
 
 Recording happens on the request path right after the reply is built, so implementations must
 be quick: `StoreQueryLog` hands the write to one background thread, and a failing database only
@@ -21,61 +21,52 @@ import threading
 import time
 import weakref
 from collections import Counter
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from bot.store import Store
+from bot.store import QueryRecord, Store, StoreError
+
+__all__ = ["InMemoryQueryLog", "QueryRecord", "QueryRecorder", "StoreQueryLog"]
 
 log = logging.getLogger(__name__)
 
-
-class MissRecorder(Protocol):
-    def record(self, team_id: str | None, query: str, normalized: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class AskedQuestion:
-    team_id: str | None
-    user_id: str | None  # hashed by the store, never stored as is
-    query: str
-    normalized: str
-    answered_entry_id: str | None  # None: no answer
-    latency_ms: int
-    source: str  # command / mention / dm / shortcut / cli
+# Questions a full queue still accepts before the writer catches up; beyond, they are dropped.
+MAX_PENDING = 10_000
+# Questions written in one transaction.
+BATCH = 500
+# A dropped question is logged the first time, then once every this many.
+DROPPED_LOG_EVERY = 1000
+IN_MEMORY_LIMIT = 1000  # questions InMemoryQueryLog keeps
 
 
-@runtime_checkable
 class QueryRecorder(Protocol):
-    def record_query(self, question: AskedQuestion) -> None: ...
+    def record(self, question: QueryRecord) -> None: ...
 
 
-@dataclass(frozen=True)
-class Miss:
-    team_id: str | None
-    query: str
-    normalized: str
+class InMemoryQueryLog:
+    """Keeps the most recent questions in memory (lost on restart); thread-safe."""
 
-
-class InMemoryMissRecorder:
-    """Keeps the most recent misses in memory (lost on restart); thread-safe."""
-
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int = IN_MEMORY_LIMIT) -> None:
         self._limit = limit
-        self._misses: list[Miss] = []
+        self._questions: list[QueryRecord] = []
         self._lock = threading.Lock()
 
-    def record(self, team_id: str | None, query: str, normalized: str) -> None:
+    def record(self, question: QueryRecord) -> None:
         with self._lock:
-            self._misses.append(Miss(team_id, query, normalized))
-            del self._misses[: -self._limit]
+            self._questions.append(question)
+            del self._questions[: -self._limit]
 
     @property
-    def misses(self) -> tuple[Miss, ...]:
+    def questions(self) -> tuple[QueryRecord, ...]:
         with self._lock:
-            return tuple(self._misses)
+            return tuple(self._questions)
+
+    @property
+    def misses(self) -> tuple[QueryRecord, ...]:
+        """The questions that got no answer."""
+        return tuple(q for q in self.questions if q.answered_entry_id is None)
 
     def most_common(self, n: int = 10) -> list[tuple[str, int]]:
+        """The most asked unanswered questions, by normalised text."""
         counts = Counter(miss.normalized or miss.query for miss in self.misses)
         return counts.most_common(n)
 
@@ -92,7 +83,7 @@ class StoreQueryLog:
     exist in a worker, whose questions would then only pile up in a queue nobody drains.
     """
 
-    def __init__(self, store: Store, *, max_pending: int = 10_000, batch: int = 500) -> None:
+    def __init__(self, store: Store, *, max_pending: int = MAX_PENDING, batch: int = BATCH) -> None:
         self.store = store
         self._batch = batch
         self._max_pending = max_pending
@@ -103,7 +94,7 @@ class StoreQueryLog:
     def _start_fresh(self) -> None:
         """An empty queue and no writer: at construction, and in a forked child, where the
         parent's queued questions stay the parent's to write."""
-        self._queue: queue.Queue[AskedQuestion | None] = queue.Queue(maxsize=self._max_pending)
+        self._queue: queue.Queue[QueryRecord | None] = queue.Queue(maxsize=self._max_pending)
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
         self._dropped = 0
@@ -117,10 +108,7 @@ class StoreQueryLog:
                 writer.start()
                 self._writer = writer
 
-    def record(self, team_id: str | None, query: str, normalized: str) -> None:
-        self.record_query(AskedQuestion(team_id, None, query, normalized, None, 0, "command"))
-
-    def record_query(self, question: AskedQuestion) -> None:
+    def record(self, question: QueryRecord) -> None:
         if self._closed:
             log.warning("query log closed; a %s question was not logged", question.source)
             return
@@ -129,7 +117,7 @@ class StoreQueryLog:
             self._queue.put_nowait(question)
         except queue.Full:
             self._dropped += 1
-            if self._dropped == 1 or self._dropped % 1000 == 0:
+            if self._dropped == 1 or self._dropped % DROPPED_LOG_EVERY == 0:
                 log.warning("query log is behind; %d questions not logged so far", self._dropped)
 
     @property
@@ -159,21 +147,7 @@ class StoreQueryLog:
             if stop:
                 return
 
-    def _write(self, questions: list[AskedQuestion]) -> None:
-        from bot.store import QueryRecord
-
-        records = [
-            QueryRecord(
-                q.team_id or "",
-                q.user_id or "",
-                q.query,
-                q.normalized,
-                q.answered_entry_id,
-                q.latency_ms,
-                q.source,
-            )
-            for q in questions
-        ]
+    def _write(self, records: list[QueryRecord]) -> None:
         try:
             self.store.log_queries(records)
         except Exception as error:  # the answers were already sent
@@ -229,8 +203,6 @@ os.register_at_fork(after_in_child=_start_fresh_after_fork)
 
 
 def _describe(error: Exception) -> str:
-    from bot.store import StoreError  # its messages never quote parameters
-
-    if isinstance(error, StoreError):
+    if isinstance(error, StoreError):  # its messages never quote parameters
         return str(error).splitlines()[0]
     return type(error).__name__
