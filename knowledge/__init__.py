@@ -1,7 +1,7 @@
 """The AIGC knowledge engine: articles and a glossary in, answers out. Knows nothing of Slack."""
 
 from knowledge.model import Article, Entry, Fact, Hit, SearchResult, Source
-from knowledge.search import Knowledge, KnowledgeFileError, load_knowledge
+from knowledge.search import Knowledge, KnowledgeFileError
 
 __all__ = [
     "Article",
@@ -12,5 +12,4 @@ __all__ = [
     "KnowledgeFileError",
     "SearchResult",
     "Source",
-    "load_knowledge",
 ]

@@ -66,7 +66,10 @@ class Section:
 
 
 @dataclass
-class Article:
+class ParsedArticle:
+    """An article as read from its seed file, for the build (the search hands out
+    `knowledge.model.Article`, an article's listing in the knowledge file)."""
+
     file: str
     title: str
     keywords: list[str]
@@ -82,7 +85,7 @@ def _norm_line(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
-def read_article(path: Path) -> Article:
+def read_article(path: Path) -> ParsedArticle:
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -123,7 +126,7 @@ def _strip_furniture(
     return kept, keywords, url
 
 
-def _parse_web_text(name: str, lines: list[tuple[int, str]]) -> Article:
+def _parse_web_text(name: str, lines: list[tuple[int, str]]) -> ParsedArticle:
     lines, keywords, url = _strip_furniture(lines)
     nonblank = [(n, t.strip()) for n, t in lines if t.strip()]
     if not nonblank:
@@ -174,7 +177,9 @@ def _parse_web_text(name: str, lines: list[tuple[int, str]]) -> Article:
         sections[-1].paragraphs.append(
             Paragraph(text=norm, line=number, caption=bool(_CAPTION.match(norm)))
         )
-    return Article(file=name, title=title, keywords=keywords, source_url=url, sections=sections)
+    return ParsedArticle(
+        file=name, title=title, keywords=keywords, source_url=url, sections=sections
+    )
 
 
 def _looks_like_heading(text: str, lines: list[str], index: int) -> bool:
@@ -190,7 +195,7 @@ def _looks_like_heading(text: str, lines: list[str], index: int) -> bool:
     return len(following) > len(text) and bool(_SENTENCE_PUNCT.search(following))
 
 
-def _parse_markdown(name: str, lines: list[tuple[int, str]]) -> Article:
+def _parse_markdown(name: str, lines: list[tuple[int, str]]) -> ParsedArticle:
     lines, keywords, url = _strip_furniture(lines)
     title = ""
     stack: list[tuple[int, str]] = []  # (level, heading)
@@ -220,7 +225,7 @@ def _parse_markdown(name: str, lines: list[tuple[int, str]]) -> Article:
         if text.strip().startswith("![") and not norm:
             continue
         sections[-1].paragraphs.append(Paragraph(text=norm, line=number, caption=is_caption))
-    return Article(
+    return ParsedArticle(
         file=name,
         title=title or Path(name).stem,
         keywords=keywords,

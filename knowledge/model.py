@@ -26,7 +26,6 @@ class Source:
     heading_path: tuple[str, ...]
     lines: tuple[int, int]
     url: str | None = None
-    entry_ids: tuple[str, ...] = ()  # its sections, in reading order
 
     def label(self) -> str:
         """Human-readable origin: article and heading path."""
@@ -147,6 +146,9 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Article:
+    """An article as listed in the knowledge file (the build's parsed form is
+    `knowledge.articles.ParsedArticle`)."""
+
     file: str
     title: str
     keywords: tuple[str, ...] = ()

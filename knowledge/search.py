@@ -151,10 +151,6 @@ class Knowledge:
         """Sentences that carry figures, in article order (the digest's 数字看趋势)."""
         return [Fact(f["id"], f["entry_id"], f["text"]) for f in self._index.facts]
 
-    def article_entries(self, article: Article) -> list[Entry]:
-        """An article's sections in reading order (figure-only headings included)."""
-        return [e for e in map(self.get, article.entry_ids) if e is not None]
-
     def sections(self) -> list[Entry]:
         return [e for e in self.entries if e.kind == "section"]
 
@@ -422,7 +418,3 @@ class Knowledge:
             picked.append(Hit(self.entries[item.index], round(max(item.coverage, item.name), 4)))
             seen.add(item.index)
         return tuple(picked)
-
-
-def load_knowledge(path: Path | None = None) -> Knowledge:
-    return Knowledge.load(path)

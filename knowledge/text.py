@@ -23,9 +23,11 @@ MAX_QUERY_CHARS = 500
 # Punctuation and symbols in any script, plus whitespace: removed from alias keys.
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
-_LATIN_OR_DIGIT = re.compile(r"^[0-9a-z][0-9a-z.+\-]*$")
 _ENGLISH_WORD = re.compile(r"^[a-z]+$")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A sentence ends after these marks; a run of them ("！？") stays with its sentence.
+_SENTENCE_MARKS = "。！？!?；;"
+_SENTENCE_END = re.compile(rf"(?<=[{_SENTENCE_MARKS}])(?![{_SENTENCE_MARKS}])")
 
 
 @lru_cache(maxsize=2)
@@ -77,6 +79,19 @@ def compact(text: str) -> str:
 
 def has_han(text: str) -> bool:
     return bool(_HAN.search(text))
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text`, each with its closing mark; joined they give `text` back
+    (minus blank pieces). The one sentence splitter of the project."""
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def first_sentence(text: str, limit: int) -> str:
+    """The opening sentence without its closing mark, cut to `limit` characters with "…"."""
+    sentences = split_sentences(text)
+    sentence = sentences[0].strip().rstrip(_SENTENCE_MARKS + "，,：:") if sentences else ""
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip("，,、") + "…"
 
 
 def pinyin_key(text: str) -> str:
@@ -141,10 +156,6 @@ def content_tokens(words: Iterable[str]) -> list[str]:
             word = _english_stemmer().stemWord(word)
         out.append(word)
     return out
-
-
-def is_latin_token(token: str) -> bool:
-    return bool(_LATIN_OR_DIGIT.match(token))
 
 
 def clean_query(raw: str) -> tuple[str, bool]:
