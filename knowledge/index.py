@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ import bm25s
 from knowledge.model import Entry
 from knowledge.text import compact
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 3  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 4  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -47,6 +50,9 @@ class KnowledgeIndex:
     bm25: bm25s.BM25
     df: dict[str, int]  # in how many answerable entries each token occurs
     facts: list[dict]
+    # Chinese names with their toneless syllables, for homophone matching (knowledge.sounds).
+    name_sounds: list[tuple[str, tuple[str, ...]]]
+    short_names: frozenset[str]  # two-letter abbreviations, the only Latin names that short
 
     @classmethod
     def from_data(cls, data: dict) -> KnowledgeIndex:
@@ -69,7 +75,10 @@ class KnowledgeIndex:
         for i in answerable:
             entry = entries[i]
             is_term = entry.kind == "term"
-            for name in [*entry.aliases, *entry.pinyin] if is_term else [entry.title]:
+            own_names = (
+                [*entry.aliases, *entry.pinyin] if is_term else [entry.title, *entry.aliases]
+            )
+            for name in own_names:
                 key = compact(name)
                 if not key:
                     continue
@@ -104,7 +113,26 @@ class KnowledgeIndex:
             bm25=bm25,
             df=df,
             facts=list(data.get("facts", [])),
+            name_sounds=_name_sounds(names),
+            short_names=frozenset(
+                k for k in (compact(entries[i].abbr) for i in answerable) if len(k) == 2
+            ),
         )
+
+
+def _name_sounds(names: dict[str, list[int]]) -> list[tuple[str, tuple[str, ...]]]:
+    """Toneless syllables of every all-Chinese name, one per character (phrase-aware)."""
+    han_names = [k for k in names if 2 <= len(k) <= 12 and all(_HAN.match(c) for c in k)]
+    if not han_names:
+        return []
+    from pypinyin import Style, lazy_pinyin  # slow to import: only when an index is built
+
+    out = []
+    for name in sorted(han_names):
+        syllables = tuple(s.replace("ü", "v") for s in lazy_pinyin(name, style=Style.NORMAL))
+        if len(syllables) == len(name):
+            out.append((name, syllables))
+    return out
 
 
 class EntryList(Sequence[Entry]):

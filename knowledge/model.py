@@ -16,7 +16,9 @@ THEMES = (
     "合成数据",
     "治理与风险",
 )
-Status = Literal["answered", "no_answer", "empty"]
+# "best_match": one entry clearly leads but covers the question only in part; it is shown as an
+# answer with a note that it may not be exactly what was asked.
+Status = Literal["answered", "best_match", "no_answer", "empty"]
 
 
 @dataclass(frozen=True)

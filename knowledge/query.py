@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from knowledge.cleaning import Intent, phrase_pattern, query_words
 from knowledge.text import fold
 
 _PUNCT_EDGES = re.compile(r"^[\s\W_]+|[\s\W_]+$", re.UNICODE)
@@ -29,20 +31,22 @@ _SUFFIXES = [
     r"(吗|呢|啊|呀|吧|嘛|哇|哈)",
     r"(是|指的是|是指|指|到底是|究竟是)(什么|啥|谁|什么东西|什么意思|啥意思|什么含义|什么概念|哪个|哪家)",
     r"(是|是个|是一个|是一种|属于)(什么|啥|哪种|哪类|哪一类)(样的)?"
-    r"(东西|概念|技术|公司|企业|机构|组织|产品|模型|软件|工具|系统|平台|方法)?",
+    r"(东西|概念|技术|公司|企业|机构|组织|产品|模型|软件|工具|系统|平台|方法|结构|框架|玩意儿?|情况|样子)?",
     r"(的|是)?(含义|意思|定义|概念|解释)(是什么|是啥)?",
     r"(什么意思|啥意思|怎么讲|怎么理解)",
     r"(是干什么的|是干嘛的|是做什么的|干什么的|做什么的)",
     r"(mean|means|stand\s+for|stands\s+for|meaning|definition)",
     r"(一下)",
+    r"(的)",
 ]
-# "有什么用" keeps its intent: the answer should be about the use, not only the name.
-_USE_INTENT = re.compile(
-    r"(有什么|有啥|有哪些|能有什么|起什么|有何)(用|用处|用途|作用|好处|价值|意义)|"
-    r"(的|能)?(用途|作用|用处)(是什么|是啥|有哪些|有什么)?|能(用来)?(做|干)(什么|啥)|用来(做|干)(什么|啥)|"
-    r"\b(used\s+for|use\s+of|uses\s+of|usage|good\s+for)\b"
-)
 USE_WORDS = ("用途", "作用")
+
+
+@lru_cache(maxsize=1)
+def _intent_patterns() -> tuple[tuple[Intent, re.Pattern], ...]:
+    return tuple((i, phrase_pattern(i.ask)) for i in query_words().intents)
+
+
 # "MaaS 模式", "元宇宙概念", "合成数据技术": a name followed by a word that only says what
 # kind of thing it is.
 _GENERIC_HEAD = re.compile(
@@ -61,8 +65,10 @@ _SUFFIX_RES = [re.compile(rf"\s*{s}\s*$", re.I) for s in _SUFFIXES]
 class ParsedQuery:
     folded: str  # the whole query, folded
     core: str  # what it asks about
-    intent_words: tuple[str, ...]  # extra words the answer should cover (any one of them)
+    intent_words: tuple[str, ...]  # words the answer should contain for the first intent
     compares: bool = False  # "X 和 Y 的区别": one entry cannot answer it
+    intents: tuple[str, ...] = ()  # what it asks of the topic: use, how, risk, figure…
+    intent_groups: tuple[tuple[str, ...], ...] = ()  # answer words, one group per intent
 
     def name_variants(self, compact_core: str) -> list[str]:
         """The compact core, then without a generic head noun: "maas模式" → "maas"."""
@@ -80,11 +86,16 @@ def _strip_edges(text: str) -> str:
 def parse_query(text: str) -> ParsedQuery:
     folded = fold(text)
     core = _strip_edges(folded)
-    intent: tuple[str, ...] = ()
-    match = _USE_INTENT.search(core)
-    if match:
-        intent = USE_WORDS
-        core = _strip_edges(core[: match.start()] + " " + core[match.end() :])
+    intents: list[Intent] = []
+    for intent, pattern in _intent_patterns():
+        match = pattern.search(core)
+        if match is None:
+            continue
+        intents.append(intent)
+        rest = _strip_edges(core[: match.start()] + " " + core[match.end() :])
+        # "风险" alone is the topic, not an intent of a missing topic.
+        if rest:
+            core = rest
     changed = True
     while changed and core:
         changed = False
@@ -92,6 +103,12 @@ def parse_query(text: str) -> ParsedQuery:
             stripped = _strip_edges(pattern.sub("", core, count=1))
             if stripped != core and stripped:
                 core, changed = stripped, True
+    groups = tuple(i.answer for i in intents if i.answer)
     return ParsedQuery(
-        folded=folded, core=core, intent_words=intent, compares=bool(_COMPARISON.search(core))
+        folded=folded,
+        core=core,
+        intent_words=groups[0] if groups else (),
+        compares=bool(_COMPARISON.search(core)),
+        intents=tuple(i.name for i in intents),
+        intent_groups=groups,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,22 +23,25 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from knowledge.cleaning import NUMBER_CUE, clean_question
 from knowledge.index import EntryList, KnowledgeDataError, KnowledgeIndex, load_index
-from knowledge.model import Article, Entry, Fact, Hit, SearchResult
+from knowledge.model import Article, Entry, Fact, Hit, SearchResult, Status
 from knowledge.paths import default_paths, index_cache_dir
 from knowledge.query import ParsedQuery, parse_query
+from knowledge.sounds import SoundIndex
 from knowledge.stopwords import STOPWORDS
 from knowledge.text import Segmenter, clean_query, compact, content_tokens, has_han
+from knowledge.tuning import DEFAULT_TUNING, SearchTuning
 
 log = logging.getLogger(__name__)
 
 MAX_ALTERNATIVES = 3
-ACCEPT_COVERAGE = 0.6  # share of the query an entry must cover to answer it
-SUGGEST_COVERAGE = 0.5  # ...to be offered as "did you mean"
-MIN_SPECIFICITY = 0.3  # share of a one-entry word's weight the matched words must reach
-CANDIDATES = 30
-MAX_QUERY_GROUPS = 24  # query words scored at most  # entries scored for coverage, by BM25 rank
-TITLE_ACCEPT = 90  # rapidfuzz ratio of the whole query to a section title
+CANDIDATES = 30  # entries scored for coverage, by BM25 rank
+MAX_QUERY_GROUPS = 24  # query words scored at most
+MAX_NAME_CHARS = 40  # longest name looked for inside a question
+_WORD_CHAR = re.compile(r"\w", re.UNICODE)
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9.+\-]{2,}")
+_FIGURE = re.compile(r"\d[\d,.]*\s*(%|％|亿|万|千|百|倍|家|个|美元|元|年)")
 REBUILD_HINT = "python -m bot build"
 
 
@@ -59,6 +63,59 @@ class _Scored:
     coverage: float = 0.0
     matched: float = 0.0  # IDF mass of the query words found: how specific the match is
     name: float = 0.0  # 1.0 exact name, less for a typo or a fuzzy title
+    intent: float = 0.0  # how many of the question's intents the entry speaks to
+    intent_title: bool = False  # ...and its title says so ("…的风险", "…的应用")
+    owner: bool = False  # a name found in the question is this entry's own
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A name of the knowledge found inside the question."""
+
+    surface: str  # as typed (compact)
+    name: str  # the name it is (compact): differs for a homophone or a typo
+    owners: tuple[int, ...]  # entries with this name
+    how: str  # "exact", "sound" or "typo"
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Part of the question an answer should cover; any one of its tokens or keys does."""
+
+    kind: str  # "name", "word" or "intent"
+    tokens: tuple[str, ...]
+    weight: float
+    keys: tuple[str, ...] = ()  # names: compact forms that count when the entry contains one
+    owners: frozenset[int] = frozenset()
+    terms: frozenset[str] = frozenset()  # names: term ids a section may list as mentioned
+
+
+def _compact_with_bounds(text: str) -> tuple[str, set[int], set[int]]:
+    """The compact form of folded text, with where its words start and end.
+
+    A Latin name may only match whole words; every Chinese character is a word boundary.
+    """
+    chars: list[str] = []
+    starts: set[int] = set()
+    ends: set[int] = set()
+    previous_latin = False
+    for ch in text:
+        if not _WORD_CHAR.match(ch):
+            if previous_latin:
+                ends.add(len(chars))
+            previous_latin = False
+            continue
+        latin = ch.isascii()
+        if not latin or not previous_latin:
+            starts.add(len(chars))
+            if previous_latin:
+                ends.add(len(chars))
+        if not latin:
+            ends.add(len(chars) + 1)
+        chars.append(ch)
+        previous_latin = latin
+    ends.add(len(chars))
+    return "".join(chars), starts, ends
 
 
 def allowed_edits(length: int) -> int:
@@ -75,8 +132,14 @@ def allowed_edits(length: int) -> int:
 class Knowledge:
     """The loaded knowledge file: entries, their index and the search over them."""
 
-    def __init__(self, index: KnowledgeIndex, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        path: Path | None = None,
+        tuning: SearchTuning = DEFAULT_TUNING,
+    ) -> None:
         self.path = path
+        self.tuning = tuning
         self._index = index
         self.entries: Sequence[Entry] = EntryList(index.entry_json)
         self._position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
@@ -103,18 +166,21 @@ class Knowledge:
         self._df = index.df
         self._haystacks: dict[int, str] = {}
         self._name_key_cache: dict[int, list[str]] = {}
-        # A lone word as common as "AI" or "模型" is too vague to answer, only to suggest from.
-        self._min_specificity = MIN_SPECIFICITY * self._idf(1)
+        self._doc_of = {index: doc for doc, index in enumerate(index.answerable)}
+        self._short_names = index.short_names
+        self._sounds = SoundIndex(index.name_sounds) if index.name_sounds else None
 
     @classmethod
-    def from_data(cls, data: dict) -> Knowledge:
+    def from_data(cls, data: dict, tuning: SearchTuning = DEFAULT_TUNING) -> Knowledge:
         """Knowledge from an already parsed knowledge file (tests, benchmarks)."""
-        return cls(KnowledgeIndex.from_data(data))
+        return cls(KnowledgeIndex.from_data(data), tuning=tuning)
 
     # --- loading ----------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path | None = None, *, cache: bool = True) -> Knowledge:
+    def load(
+        cls, path: Path | None = None, *, cache: bool = True, tuning: SearchTuning = DEFAULT_TUNING
+    ) -> Knowledge:
         """Load a knowledge file (default: the one shipped in the package).
 
         The derived search index is cached in the user's cache directory unless `cache` is off.
@@ -136,7 +202,7 @@ class Knowledge:
             raise KnowledgeFileError(path, f"is {exc}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise KnowledgeFileError(path, f"is damaged ({type(exc).__name__}: {exc})") from None
-        return cls(index, path)
+        return cls(index, path, tuning)
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -181,22 +247,26 @@ class Knowledge:
 
     def search(self, query: str) -> SearchResult:
         text, truncated = clean_query(query)
-        language = "en" if text and not has_han(text) and any(c.isalpha() for c in text) else "zh"
         if not text:
-            return SearchResult(query=text, status="empty", truncated=truncated, language=language)
-        parsed = parse_query(text)
+            return SearchResult(query=text, status="empty", truncated=truncated)
+        cleaned = clean_question(text)
+        language = (
+            "en" if cleaned and not has_han(cleaned) and any(c.isalpha() for c in cleaned) else "zh"
+        )
+        parsed = parse_query(cleaned)
         key = compact(parsed.core)
         base = {"query": text, "truncated": truncated, "language": language, "normalized": key}
         if not key:
             return SearchResult(status="no_answer", **base)
 
+        anchors = self._spot_names(cleaned)
         if parsed.compares:
-            named = self.find_terms(parsed.core, limit=MAX_ALTERNATIVES)
+            named = self._distinct_owners(anchors, kind="term")
             if len(named) >= 2:  # each side has its own entry; none answers the comparison
-                hits = tuple(Hit(e, 0.9) for e in named)
+                hits = tuple(Hit(self.entries[i], 0.9) for i in named[:MAX_ALTERNATIVES])
                 return SearchResult(status="no_answer", alternatives=hits, **base)
-        groups = self._query_groups(parsed)
-        scored = self._score_bm25(groups)
+        groups = self._query_groups(parsed, anchors)
+        scored = self._score(groups, anchors)
         exact = next(
             (found for k in parsed.name_variants(key) if (found := self._names.get(k))), []
         )
@@ -210,35 +280,129 @@ class Knowledge:
                 item = scored.setdefault(i, _Scored(i))
                 item.name = max(item.name, similarity)
 
-        answer, score = self._choose(parsed, scored, exact)
+        answer, score, status = self._choose(parsed, scored, exact, anchors, groups)
         alternatives = self._alternatives(answer, scored)
         if answer is None:
             return SearchResult(status="no_answer", alternatives=alternatives, **base)
         return SearchResult(
-            status="answered",
+            status=status,
             answer=Hit(self.entries[answer], score),
             alternatives=alternatives,
             **base,
         )
 
-    def _query_groups(self, parsed: ParsedQuery) -> list[tuple[str, ...]]:
-        """Each group is satisfied by any one of its tokens; intents form one group.
+    # --- names inside the question ------------------------------------------------------------
+
+    def _spot_names(self, cleaned: str) -> list[_Anchor]:
+        """Every name of the knowledge inside the question: exactly, by sound, or misspelled.
+
+        Longest first, without overlaps; a Latin name only as whole words ("ai" is not found
+        inside "chain").
+        """
+        key, starts, ends = _compact_with_bounds(cleaned)
+        if not key:
+            return []
+        found: list[_Anchor] = []
+        taken = [False] * len(key)
+        longest = min(len(key), MAX_NAME_CHARS)
+        for length in range(longest, 1, -1):
+            for start in range(len(key) - length + 1):
+                end = start + length
+                if any(taken[start:end]):
+                    continue
+                window = key[start:end]
+                owners = self._names.get(window)
+                if not owners or (window.isascii() and not (start in starts and end in ends)):
+                    continue
+                if window.isascii() and len(window) < 3 and window not in self._short_names:
+                    continue
+                found.append(_Anchor(window, window, tuple(owners), "exact"))
+                for i in range(start, end):
+                    taken[i] = True
+        # Homophones: runs of Chinese characters that sound like a name.
+        if self._sounds is not None and has_han(key):
+            free = "".join(c if not t else "\0" for c, t in zip(key, taken, strict=True))
+            for match in self._sounds.find(free):
+                owners = self._names.get(match.name)
+                if owners:
+                    found.append(
+                        _Anchor(free[match.start : match.end], match.name, tuple(owners), "sound")
+                    )
+        # Misspelled English words: "transfomer", "chatgtp" inside a longer question.
+        for word in _LATIN_WORD.findall(cleaned):
+            word_key = compact(word)
+            if len(word_key) < 4 or word_key in self._names or self._df.get(word_key):
+                continue
+            if any(word_key in a.surface or a.surface in word_key for a in found):
+                continue
+            for owner, similarity in self._typo_matches(word_key):
+                if similarity >= self.tuning.typo_accept:
+                    name = self._name_keys(owner)[0] if self._name_keys(owner) else word_key
+                    found.append(_Anchor(word_key, name, (owner,), "typo"))
+                    break
+        return found
+
+    def _distinct_owners(self, anchors: Sequence[_Anchor], kind: str) -> list[int]:
+        out: list[int] = []
+        for anchor in anchors:
+            for i in anchor.owners:
+                if self.entries[i].kind == kind and i not in out:
+                    out.append(i)
+        return out
+
+    def _query_groups(self, parsed: ParsedQuery, anchors: Sequence[_Anchor]) -> list[_Group]:
+        """What an answer must cover: each name found, each other word, each intent.
 
         A word the knowledge does not know that hides a question word ("分几层") is replaced
         by its meaningful pieces ("分", "层"); other unknown words stay whole and are looked
         for as substrings, so a segmentation difference never hides a match.
         """
-        tokens: list[str] = []
+        groups: list[_Group] = []
+        for anchor in anchors:
+            keys = set()
+            terms = set()
+            for owner in anchor.owners:
+                entry = self.entries[owner]
+                if entry.kind == "term":
+                    terms.add(entry.id)
+                    keys.update(k for k in self._name_keys(owner)[1:] if len(k) >= 2)
+                else:
+                    keys.add(anchor.name)
+            keys.add(anchor.name)
+            tokens = tuple(self.segmenter.tokens(anchor.name)) or (anchor.name,)
+            groups.append(
+                _Group(
+                    "name",
+                    tokens=tokens,
+                    keys=tuple(sorted(keys)),
+                    owners=frozenset(anchor.owners),
+                    terms=frozenset(terms),
+                    weight=self._group_weight(tokens),
+                )
+            )
+        surfaces = [a.surface for a in anchors]
+        words: list[str] = []
         for token in self.segmenter.tokens(parsed.core):
+            if any(compact(token) in s for s in surfaces):
+                continue  # part of a name already looked for
             if token not in self._df and has_han(token) and len(token) > 1:
                 pieces = self.segmenter.pieces(token)
                 if any(p in STOPWORDS for p in pieces):
-                    tokens += content_tokens(pieces)
+                    words += content_tokens(pieces)
                     continue
-            tokens.append(token)
-        groups = [(t,) for t in dict.fromkeys(tokens)]
-        if parsed.intent_words:
-            groups.append(parsed.intent_words)
+            words.append(token)
+        for token in dict.fromkeys(words):
+            groups.append(_Group("word", tokens=(token,), weight=self._group_weight((token,))))
+        if groups:
+            heaviest = max(g.weight for g in groups)
+            for answer_words in parsed.intent_groups:
+                groups.append(
+                    _Group(
+                        "intent",
+                        tokens=answer_words,
+                        weight=self.tuning.intent_weight * heaviest,
+                    )
+                )
         return groups
 
     def _idf(self, df: int) -> float:
@@ -259,50 +423,94 @@ class Knowledge:
         # A word the knowledge never uses as a token weighs as much as the rarest one.
         weight = max((self._idf(df) for df in dfs if df), default=self._idf(0))
         if all(len(t) == 1 and has_han(t) for t in group):
-            weight *= 0.3  # single characters say little on their own
+            weight *= self.tuning.single_char_weight  # single characters say little alone
         return weight
 
-    def _score_bm25(self, groups: Sequence[tuple[str, ...]]) -> dict[int, _Scored]:
+    def _score(self, groups: Sequence[_Group], anchors: Sequence[_Anchor]) -> dict[int, _Scored]:
         if not groups:
             return {}
-        weighted = [(self._group_weight(g), g) for g in groups]
+        searched = [g for g in groups if g.kind != "intent"]
         # A pasted paragraph is searched by its most telling words; this bounds the work.
-        if len(weighted) > MAX_QUERY_GROUPS:
-            weighted = sorted(weighted, key=lambda wg: -wg[0])[:MAX_QUERY_GROUPS]
+        if len(searched) > MAX_QUERY_GROUPS:
+            keep = {id(g) for g in sorted(searched, key=lambda g: -g.weight)[:MAX_QUERY_GROUPS]}
+            groups = [g for g in groups if g.kind == "intent" or id(g) in keep]
         total = np.zeros(self._doc_count, dtype=np.float32)
-        hits_by_group: list[list[tuple[str, np.ndarray | None]]] = []
-        for _, group in weighted:
-            group_hits: list[tuple[str, np.ndarray | None]] = []
-            for token in group:
+        token_hits: dict[str, np.ndarray] = {}
+        for group in groups:
+            if group.kind == "intent":
+                continue
+            for token in group.tokens:
+                if token in token_hits:
+                    continue
                 if self._df.get(token):
                     scores = self._bm25.get_scores([token])
                     total += scores
-                    group_hits.append((token, scores > 0))
-                else:
-                    if has_han(token) and len(token) > 1:
-                        # Unknown as a token: let its pieces find candidates.
-                        total += 0.5 * self._bm25.get_scores(self.segmenter.pieces(token))
-                    group_hits.append((token, None))
-            hits_by_group.append(group_hits)
-        weight_sum = sum(w for w, _ in weighted)
+                    token_hits[token] = scores > 0
+                elif has_han(token) and len(token) > 1:
+                    # Unknown as a token: let its pieces find candidates.
+                    pieces = self.segmenter.pieces(token)
+                    total += self.tuning.unknown_piece_weight * self._bm25.get_scores(pieces)
+        weight_sum = sum(g.weight for g in groups)
         k = min(CANDIDATES, self._doc_count)
         top = np.argpartition(-total, k - 1)[:k] if self._doc_count > k else np.arange(k)
-        top = sorted((int(d) for d in top if total[d] > 0), key=lambda d: (-total[d], d))
+        candidates = {int(d) for d in top if total[d] > 0}
+        # The entries a name belongs to, and their own sections, are always candidates.
+        for anchor in anchors:
+            for owner in anchor.owners:
+                for index in (owner, *self._section_positions(owner)):
+                    doc = self._doc_of.get(index)
+                    if doc is not None:
+                        candidates.add(doc)
         result = {}
-        for d in top:
-            covered = 0.0
-            for (weight, _), group_hits in zip(weighted, hits_by_group, strict=True):
-                if any(
-                    (hits is not None and hits[d])
-                    or (has_han(token) and token in self._haystack(d))
-                    for token, hits in group_hits
-                ):
-                    covered += weight
+        for d in sorted(candidates, key=lambda d: (-total[d], d)):
             index = self._answerable[d]
+            entry_terms = None
+            covered = intent = 0.0
+            for group in groups:
+                if group.kind == "name":
+                    if index in group.owners:
+                        hit = True
+                    else:
+                        if entry_terms is None:
+                            entry_terms = set(self.entries[index].terms)
+                        hit = bool(group.terms & entry_terms) or any(
+                            k in self._haystack(d) for k in group.keys
+                        )
+                elif group.kind == "intent":
+                    hit = self._speaks_to(d, group.tokens)
+                    intent += hit
+                else:
+                    token = group.tokens[0]
+                    hits = token_hits.get(token)
+                    hit = bool(hits is not None and hits[d]) or (
+                        has_han(token) and token in self._haystack(d)
+                    )
+                if hit:
+                    covered += group.weight
+            owner = any(index in a.owners for a in anchors)
+            title = self._title_key(index)
+            intent_title = any(w in title for g in groups if g.kind == "intent" for w in g.tokens)
             result[index] = _Scored(
-                index, bm25=float(total[d]), coverage=covered / weight_sum, matched=covered
+                index,
+                bm25=float(total[d]),
+                coverage=covered / weight_sum,
+                matched=covered,
+                intent=intent,
+                intent_title=intent_title,
+                owner=owner,
             )
         return result
+
+    def _speaks_to(self, doc: int, answer_words: tuple[str, ...]) -> bool:
+        """Whether an entry's text meets an intent: one of its answer words, or a figure."""
+        haystack = self._haystack(doc)
+        for word in answer_words:
+            if word == NUMBER_CUE:
+                if _FIGURE.search(self.entries[self._answerable[doc]].text):
+                    return True
+            elif word in haystack:
+                return True
+        return False
 
     def _typo_matches(self, key: str) -> Iterable[tuple[int, float]]:
         budget = allowed_edits(len(key))
@@ -330,51 +538,142 @@ class Knowledge:
     def _title_matches(self, key: str) -> Iterable[tuple[int, float]]:
         if len(key) < 4:
             return []
+        cutoff = self.tuning.title_suggest * 100
         return [
             (self._answerable[position], score / 100)
             for _, score, position in process.extract(
-                key, self._section_titles, scorer=fuzz.ratio, score_cutoff=80, limit=3
+                key, self._section_titles, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
             )
         ]
 
+    def _rank(self, s: _Scored, key: str, top_bm25: float) -> float:
+        t = self.tuning
+        return (
+            s.coverage
+            + t.rank_bm25 * s.bm25 / top_bm25
+            + t.rank_name * self._name_similarity(key, s.index)
+            + t.rank_intent * min(s.intent, 1.0)
+            + t.rank_intent_title * s.intent_title
+            + t.rank_term * s.owner
+        )
+
     def _choose(
-        self, parsed: ParsedQuery, scored: dict[int, _Scored], exact: list[int]
-    ) -> tuple[int | None, float]:
+        self,
+        parsed: ParsedQuery,
+        scored: dict[int, _Scored],
+        exact: list[int],
+        anchors: Sequence[_Anchor],
+        groups: Sequence[_Group],
+    ) -> tuple[int | None, float, Status]:
+        t = self.tuning
         top_bm25 = max((s.bm25 for s in scored.values()), default=0.0) or 1.0
         key = compact(parsed.core)
-        by_topic = sorted(
-            scored.values(),
-            key=lambda s: (
-                -(s.coverage + 0.1 * s.bm25 / top_bm25 + 0.2 * self._name_similarity(key, s.index)),
-                s.index,
-            ),
+        ranked = sorted(
+            (s for s in scored.values() if s.bm25 > 0 or s.owner),
+            key=lambda s: (-self._rank(s, key, top_bm25), s.index),
         )
-        best_topic = next((s for s in by_topic if s.bm25 > 0), None)
-        if exact:
-            chosen = min(exact, key=lambda i: (self.entries[i].kind != "term", i))
-            if parsed.intent_words:
-                # "合成数据有什么用": the term or one of its own sections that speaks of the use.
-                for index in [chosen, *self._section_positions(chosen)]:
-                    entry = self.entries[index]
-                    if any(w in entry.text for w in parsed.intent_words):
-                        return index, 1.0
-            return chosen, 1.0
+        focus = self._focus(exact, anchors, groups)
+        if focus:
+            return self._answer_about(focus, parsed, ranked, scored, exact)
         by_name = max(scored.values(), key=lambda s: (s.name, -s.index), default=None)
         if (
             by_name is not None
-            and by_name.name >= 0.75
+            and by_name.name >= t.typo_accept
             and self.entries[by_name.index].kind == "term"
         ):
-            return by_name.index, by_name.name
+            return by_name.index, by_name.name, "answered"
+        best_topic = ranked[0] if ranked else None
         if (
             best_topic is not None
-            and best_topic.coverage >= ACCEPT_COVERAGE
-            and best_topic.matched >= self._min_specificity
+            and best_topic.coverage >= t.accept_coverage
+            and best_topic.matched >= t.min_specificity * self._idf(1)
         ):
-            return best_topic.index, best_topic.coverage
-        if by_name is not None and by_name.name >= TITLE_ACCEPT / 100:
-            return by_name.index, by_name.name
-        return None, 0.0
+            return best_topic.index, best_topic.coverage, "answered"
+        if by_name is not None and by_name.name >= t.title_accept:
+            return by_name.index, by_name.name, "answered"
+        if best_topic is not None and self._clear_lead(ranked, key, top_bm25):
+            return best_topic.index, best_topic.coverage, "best_match"
+        return None, 0.0, "no_answer"
+
+    def _focus(
+        self, exact: list[int], anchors: Sequence[_Anchor], groups: Sequence[_Group]
+    ) -> list[int]:
+        """The entries the question is about: the whole question is a name, or it names
+        something specific (a rare name, not "AIGC"); most specific first, one per name."""
+        if exact:
+            return [min(exact, key=lambda i: (self.entries[i].kind != "term", i))]
+        floor = self.tuning.focus_specificity * self._idf(1)
+        named = [
+            (group.weight, len(anchor.name), anchor)
+            for anchor, group in zip(anchors, groups, strict=False)
+            if group.kind == "name" and group.weight >= floor
+        ]
+        focus: list[int] = []
+        for _, _, anchor in sorted(named, key=lambda n: (-n[0], -n[1])):
+            owner = min(anchor.owners, key=lambda i: (self.entries[i].kind != "term", i))
+            if owner not in focus:
+                focus.append(owner)
+        return focus
+
+    def _about(self, index: int, focus: int) -> bool:
+        """Whether an entry speaks of the focus entry: is it, lists it, is its section or
+        names it."""
+        if index == focus:
+            return True
+        entry, target = self.entries[index], self.entries[focus]
+        if target.id in entry.terms or entry.id in target.sections:
+            return True
+        doc = self._doc_of.get(index)
+        if doc is None:
+            return False
+        names = self._name_keys(focus)[1:] if target.kind == "term" else self._name_keys(focus)
+        return any(len(k) >= 2 and k in self._haystack(doc) for k in names)
+
+    def _answer_about(
+        self,
+        focus: list[int],
+        parsed: ParsedQuery,
+        ranked: Sequence[_Scored],
+        scored: dict[int, _Scored],
+        exact: list[int],
+    ) -> tuple[int | None, float, Status]:
+        """The answer to a question about named things: the intent picks which entry."""
+        t = self.tuning
+        pool = [s for s in ranked if all(self._about(s.index, f) for f in focus)]
+        wanted = len(parsed.intent_groups)
+        if wanted:
+            meeting = [s for s in pool if s.intent >= wanted]
+            chosen = meeting[0] if meeting else None
+        elif len(focus) > 1:
+            chosen = pool[0] if pool else None  # "X 和 Y 的关系": an entry about both
+        else:
+            chosen = scored.get(focus[0])
+        if chosen is None:
+            # Nothing speaks to what was asked of it: the thing itself is the best match.
+            chosen = scored.get(focus[0]) or _Scored(focus[0])
+            status: Status = "answered" if exact and not wanted else "best_match"
+            return chosen.index, max(chosen.coverage, 0.5), status
+        if exact or chosen.coverage >= t.accept_coverage:
+            return chosen.index, max(chosen.coverage, 1.0 if exact else 0.0), "answered"
+        return chosen.index, chosen.coverage, "best_match"
+
+    def _clear_lead(self, ranked: Sequence[_Scored], key: str, top_bm25: float) -> bool:
+        """A best match: partial coverage, but by telling words and ahead of the rest."""
+        t = self.tuning
+        best = ranked[0]
+        if best.coverage < t.best_match_coverage:
+            return False
+        if best.matched < t.best_match_specificity * self._idf(1):
+            return False
+        if len(ranked) == 1:
+            return True
+        first = self._rank(best, key, top_bm25)
+        second = self._rank(ranked[1], key, top_bm25)
+        return first - second >= t.best_match_lead * first
+
+    def _title_key(self, index: int) -> str:
+        entry = self.entries[index]
+        return compact(" ".join([entry.title, *entry.source.heading_path]))
 
     def _section_positions(self, index: int) -> list[int]:
         ids = self.entries[index].sections
@@ -413,7 +712,7 @@ class Knowledge:
                 break
             if item.index in seen:
                 continue
-            if max(item.coverage, item.name) < SUGGEST_COVERAGE:
+            if max(item.coverage, item.name) < self.tuning.suggest_coverage:
                 continue
             picked.append(Hit(self.entries[item.index], round(max(item.coverage, item.name), 4)))
             seen.add(item.index)
