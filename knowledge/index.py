@@ -28,7 +28,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 4  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 6  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -53,6 +53,8 @@ class KnowledgeIndex:
     # Chinese names with their toneless syllables, for homophone matching (knowledge.sounds).
     name_sounds: list[tuple[str, tuple[str, ...]]]
     short_names: frozenset[str]  # two-letter abbreviations, the only Latin names that short
+    overviews: list[int]  # sections whose heading has sub-sections (they enumerate)
+    synonyms: dict[str, list[str]]  # a word people use → the knowledge's words for it
 
     @classmethod
     def from_data(cls, data: dict) -> KnowledgeIndex:
@@ -114,10 +116,25 @@ class KnowledgeIndex:
             df=df,
             facts=list(data.get("facts", [])),
             name_sounds=_name_sounds(names),
+            overviews=_overviews(entries),
+            synonyms={
+                word: [t for t in targets if t in df]
+                for word, targets in data.get("synonyms", {}).items()
+            },
             short_names=frozenset(
                 k for k in (compact(entries[i].abbr) for i in answerable) if len(k) == 2
             ),
         )
+
+
+def _overviews(entries: list[Entry]) -> list[int]:
+    paths = {(e.source.file, e.source.heading_path) for e in entries if e.kind == "section"}
+    prefixes = {(file, path[:n]) for file, path in paths for n in range(1, len(path))}
+    return [
+        i
+        for i, e in enumerate(entries)
+        if e.kind == "section" and (e.source.file, e.source.heading_path) in prefixes
+    ]
 
 
 def _name_sounds(names: dict[str, list[int]]) -> list[tuple[str, tuple[str, ...]]]:

@@ -103,6 +103,7 @@ def parse_query(text: str) -> ParsedQuery:
             stripped = _strip_edges(pattern.sub("", core, count=1))
             if stripped != core and stripped:
                 core, changed = stripped, True
+    intents = [i for i in intents if i.answer] + [i for i in intents if not i.answer]
     groups = tuple(i.answer for i in intents if i.answer)
     return ParsedQuery(
         folded=folded,

@@ -65,6 +65,7 @@ class _Scored:
     name: float = 0.0  # 1.0 exact name, less for a typo or a fuzzy title
     intent: float = 0.0  # how many of the question's intents the entry speaks to
     intent_title: bool = False  # ...and its title says so ("…的风险", "…的应用")
+    intent_list: bool = False  # the question asks for a list ("有哪些…")
     owner: bool = False  # a name found in the question is this entry's own
 
 
@@ -85,6 +86,7 @@ class _Group:
     kind: str  # "name", "word" or "intent"
     tokens: tuple[str, ...]
     weight: float
+    name: str = ""  # intents: which one
     keys: tuple[str, ...] = ()  # names: compact forms that count when the entry contains one
     owners: frozenset[int] = frozenset()
     terms: frozenset[str] = frozenset()  # names: term ids a section may list as mentioned
@@ -165,9 +167,12 @@ class Knowledge:
         self._doc_count = len(index.answerable)
         self._df = index.df
         self._haystacks: dict[int, str] = {}
+        self._own_haystacks: dict[int, str] = {}
         self._name_key_cache: dict[int, list[str]] = {}
         self._doc_of = {index: doc for doc, index in enumerate(index.answerable)}
         self._short_names = index.short_names
+        self._overviews = frozenset(index.overviews)
+        self._synonyms = index.synonyms
         self._sounds = SoundIndex(index.name_sounds) if index.name_sounds else None
 
     @classmethod
@@ -266,7 +271,7 @@ class Knowledge:
                 hits = tuple(Hit(self.entries[i], 0.9) for i in named[:MAX_ALTERNATIVES])
                 return SearchResult(status="no_answer", alternatives=hits, **base)
         groups = self._query_groups(parsed, anchors)
-        scored = self._score(groups, anchors)
+        scored = self._score(groups, anchors, parsed.intents)
         exact = next(
             (found for k in parsed.name_variants(key) if (found := self._names.get(k))), []
         )
@@ -388,19 +393,30 @@ class Knowledge:
             if token not in self._df and has_han(token) and len(token) > 1:
                 pieces = self.segmenter.pieces(token)
                 if any(p in STOPWORDS for p in pieces):
-                    words += content_tokens(pieces)
+                    # "分几层" → "分", "层"; but "过拟合" stays "拟合": single characters
+                    # of an unknown word would match nearly everything.
+                    content = content_tokens(pieces)
+                    if all(len(p) > 1 or p in self._df for p in content):
+                        words += content
+                    else:
+                        words.append("".join(content))
                     continue
             words.append(token)
         for token in dict.fromkeys(words):
-            groups.append(_Group("word", tokens=(token,), weight=self._group_weight((token,))))
+            # A word people use for one of the knowledge's words (病人 → 患者) counts as it.
+            synonyms = tuple(self._synonyms.get(token, ())) if self.tuning.synonyms else ()
+            tokens = (token, *synonyms)
+            weight = self._group_weight((token,) if token in self._df else tokens)
+            groups.append(_Group("word", tokens=tokens, weight=weight))
         if groups:
             heaviest = max(g.weight for g in groups)
-            for answer_words in parsed.intent_groups:
+            for intent, answer_words in zip(parsed.intents, parsed.intent_groups, strict=False):
                 groups.append(
                     _Group(
                         "intent",
                         tokens=answer_words,
                         weight=self.tuning.intent_weight * heaviest,
+                        name=intent,
                     )
                 )
         return groups
@@ -418,6 +434,16 @@ class Knowledge:
             cached = self._haystacks[doc] = compact(" ".join(parts))
         return cached
 
+    def _own_haystack(self, doc: int) -> str:
+        """What the entry itself says, without the headings above it: a sub-point of
+        "…消费互联网、产业互联网和社会价值领域…" does not speak of 社会价值 by that."""
+        cached = self._own_haystacks.get(doc)
+        if cached is None:
+            e = self.entries[self._answerable[doc]]
+            parts = [e.title, e.text, *e.aliases, *e.figures, e.gloss]
+            cached = self._own_haystacks[doc] = compact(" ".join(parts))
+        return cached
+
     def _group_weight(self, group: tuple[str, ...]) -> float:
         dfs = [self._df.get(t, 0) for t in group]
         # A word the knowledge never uses as a token weighs as much as the rarest one.
@@ -426,7 +452,12 @@ class Knowledge:
             weight *= self.tuning.single_char_weight  # single characters say little alone
         return weight
 
-    def _score(self, groups: Sequence[_Group], anchors: Sequence[_Anchor]) -> dict[int, _Scored]:
+    def _score(
+        self,
+        groups: Sequence[_Group],
+        anchors: Sequence[_Anchor],
+        intents: Sequence[str] = (),
+    ) -> dict[int, _Scored]:
         if not groups:
             return {}
         searched = [g for g in groups if g.kind != "intent"]
@@ -438,6 +469,10 @@ class Knowledge:
         token_hits: dict[str, np.ndarray] = {}
         for group in groups:
             if group.kind == "intent":
+                # Entries that speak to the intent are candidates too, but the topic leads.
+                known = [w for w in group.tokens if self._df.get(w)]
+                if known:
+                    total += self.tuning.intent_bm25 * self._bm25.get_scores(known)
                 continue
             for token in group.tokens:
                 if token in token_hits:
@@ -461,6 +496,7 @@ class Knowledge:
                     doc = self._doc_of.get(index)
                     if doc is not None:
                         candidates.add(doc)
+        asks_list = "list" in intents
         result = {}
         for d in sorted(candidates, key=lambda d: (-total[d], d)):
             index = self._answerable[d]
@@ -474,16 +510,16 @@ class Knowledge:
                         if entry_terms is None:
                             entry_terms = set(self.entries[index].terms)
                         hit = bool(group.terms & entry_terms) or any(
-                            k in self._haystack(d) for k in group.keys
+                            k in self._own_haystack(d) for k in group.keys
                         )
                 elif group.kind == "intent":
                     hit = self._speaks_to(d, group.tokens)
                     intent += hit
                 else:
-                    token = group.tokens[0]
-                    hits = token_hits.get(token)
-                    hit = bool(hits is not None and hits[d]) or (
-                        has_han(token) and token in self._haystack(d)
+                    hit = any(
+                        ((hits := token_hits.get(token)) is not None and bool(hits[d]))
+                        or (has_han(token) and token in self._haystack(d))
+                        for token in group.tokens
                     )
                 if hit:
                     covered += group.weight
@@ -497,13 +533,14 @@ class Knowledge:
                 matched=covered,
                 intent=intent,
                 intent_title=intent_title,
+                intent_list=asks_list,
                 owner=owner,
             )
         return result
 
     def _speaks_to(self, doc: int, answer_words: tuple[str, ...]) -> bool:
         """Whether an entry's text meets an intent: one of its answer words, or a figure."""
-        haystack = self._haystack(doc)
+        haystack = self._own_haystack(doc)
         for word in answer_words:
             if word == NUMBER_CUE:
                 if _FIGURE.search(self.entries[self._answerable[doc]].text):
@@ -555,6 +592,7 @@ class Knowledge:
             + t.rank_intent * min(s.intent, 1.0)
             + t.rank_intent_title * s.intent_title
             + t.rank_term * s.owner
+            + t.rank_overview * (s.intent_list and self._is_overview(s.index))
         )
 
     def _choose(
@@ -627,7 +665,7 @@ class Knowledge:
         if doc is None:
             return False
         names = self._name_keys(focus)[1:] if target.kind == "term" else self._name_keys(focus)
-        return any(len(k) >= 2 and k in self._haystack(doc) for k in names)
+        return any(len(k) >= 2 and k in self._own_haystack(doc) for k in names)
 
     def _answer_about(
         self,
@@ -671,9 +709,13 @@ class Knowledge:
         second = self._rank(ranked[1], key, top_bm25)
         return first - second >= t.best_match_lead * first
 
+    def _is_overview(self, index: int) -> bool:
+        """A section whose heading has sub-sections: where an article enumerates."""
+        return index in self._overviews
+
     def _title_key(self, index: int) -> str:
-        entry = self.entries[index]
-        return compact(" ".join([entry.title, *entry.source.heading_path]))
+        # Its own heading only: a term's heading is its theme, a sub-point's the part it is in.
+        return compact(self.entries[index].title)
 
     def _section_positions(self, index: int) -> list[int]:
         ids = self.entries[index].sections
@@ -684,14 +726,16 @@ class Knowledge:
         keys = self._name_key_cache.get(index)
         if keys is None:
             entry = self.entries[index]
-            names = [entry.title, *entry.aliases] if entry.kind == "term" else [entry.title]
+            names = [entry.title, *entry.aliases]
             keys = self._name_key_cache[index] = [k for k in map(compact, names) if k]
         return keys
 
     def _name_similarity(self, key: str, index: int) -> float:
         """How close the whole query is to the entry's title or one of its names (0..1)."""
         result = process.extractOne(key, self._name_keys(index), scorer=fuzz.ratio)
-        return result[1] / 100 if result else 0.0
+        similarity = result[1] / 100 if result else 0.0
+        # "aigc应用" is not "aigc安全": only a close likeness says anything.
+        return similarity if similarity >= self.tuning.name_similarity_floor else 0.0
 
     def _alternatives(self, answer: int | None, scored: dict[int, _Scored]) -> tuple[Hit, ...]:
         picked: list[Hit] = []

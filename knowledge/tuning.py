@@ -35,10 +35,14 @@ class SearchTuning:
     rank_intent: float = 0.15  # an entry that speaks to the question's intent (风险, 用途…)
     rank_intent_title: float = 0.15  # ...in its title or heading ("…的风险")
     rank_term: float = 0.05  # a glossary term over a section that merely mentions it
+    rank_overview: float = 0.15  # "有哪些…": a section with sub-sections, which enumerates
+    name_similarity_floor: float = 0.8  # below this, likeness to a name counts for nothing
     # Words that say little on their own weigh less.
     single_char_weight: float = 0.3
     intent_weight: float = 0.6  # the intent group, relative to the rarest word
     unknown_piece_weight: float = 0.5  # BM25 of an unknown word's pieces
+    synonyms: float = 1.0  # 1: a thesaurus synonym of a word counts as the word; 0: off
+    intent_bm25: float = 0.3  # BM25 of the intent's answer words, to find candidates
 
     def replace(self, **changes: float) -> SearchTuning:
         known = {f.name for f in fields(self)}
