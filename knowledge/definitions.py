@@ -38,7 +38,10 @@ _ALSO_CALLED = re.compile(
 # 所谓联邦学习 / 联邦学习是指 / 联邦学习指的是
 _DEFINES = re.compile(rf"所谓\s*[“\"「]?({_HAN_RUN})|({_HAN_RUN})\s*(?:是指|指的是|即是)")
 # Where the name before a bracket starts: after the last of these ("基于AIGC技术的合成数据").
-_NAME_START = re.compile(r".*[的是和与及或在将为了把被用对从以称种个类这那其由向让使]")
+_NAME_START = re.compile(
+    r".*(?:介绍|提出|称为|叫做|名为|采用|使用|利用|通过|基于|包括|例如|比如|以及|就是|一种|"
+    r"[的是和与及或在将为了把被用对从以称种个类这那其由向让使])"
+)
 _ENUMERATION = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[）)]|"
     r"第[一二三四五六七八九十]+[,，、.．]?|\d+(?:\.\d+)*\s*[、.．]?)\s*"

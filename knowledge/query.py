@@ -92,7 +92,7 @@ def parse_query(text: str) -> ParsedQuery:
         if match is None:
             continue
         intents.append(intent)
-        rest = _strip_edges(core[: match.start()] + " " + core[match.end() :])
+        rest = _strip_edges(re.sub(r"\s+", " ", pattern.sub(" ", core)))
         # "风险" alone is the topic, not an intent of a missing topic.
         if rest:
             core = rest
