@@ -551,7 +551,9 @@ class Knowledge:
 
     def _typo_matches(self, key: str) -> Iterable[tuple[int, float]]:
         budget = allowed_edits(len(key))
-        if not budget or not self._term_names:
+        # Only Latin spellings: one other Chinese character is another word (滥用 is not 应用);
+        # Chinese typos are homophones, found by sound.
+        if not budget or not self._term_names or has_han(key):
             return []
         found: dict[int, float] = {}
         for name, distance, position in process.extract(
@@ -681,7 +683,10 @@ class Knowledge:
         wanted = len(parsed.intent_groups)
         if wanted:
             meeting = [s for s in pool if s.intent >= wanted]
-            chosen = meeting[0] if meeting else None
+            # The thing itself, when its own text answers; else what speaks of it best.
+            chosen = next((s for s in meeting if s.index == focus[0]), None) or (
+                meeting[0] if meeting else None
+            )
         elif len(focus) > 1:
             chosen = pool[0] if pool else None  # "X 和 Y 的关系": an entry about both
         else:
@@ -693,6 +698,8 @@ class Knowledge:
             return chosen.index, max(chosen.coverage, 0.5), status
         if exact or chosen.coverage >= t.accept_coverage:
             return chosen.index, max(chosen.coverage, 1.0 if exact else 0.0), "answered"
+        if chosen.coverage < t.focus_min_coverage:
+            return None, 0.0, "no_answer"  # a name in passing, in a question about other things
         return chosen.index, chosen.coverage, "best_match"
 
     def _clear_lead(self, ranked: Sequence[_Scored], key: str, top_bm25: float) -> bool:

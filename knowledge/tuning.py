@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 class SearchTuning:
     # Coverage: the IDF-weighted share of the question's words an entry contains.
     accept_coverage: float = 0.6  # answers on its own
-    best_match_coverage: float = 0.45  # shown as a best match when it also leads clearly
+    best_match_coverage: float = 0.5  # shown as a best match when it also leads clearly
     suggest_coverage: float = 0.5  # offered as "did you mean"
     # The matched words must be specific: a lone "AI" or "模型" is too vague to answer.
     min_specificity: float = 0.3  # share of the weight of a word found in one entry only
@@ -21,6 +21,9 @@ class SearchTuning:
     # A name inside a longer question drives the answer when it is this specific (a share of
     # the weight of a word found in one entry only): "MaaS" does, "AIGC" does not.
     focus_specificity: float = 0.5
+    # ...unless the rest of the question is about other things: below this coverage the name
+    # was only mentioned in passing ("知识蒸馏…小模型怎么跟大模型学").
+    focus_min_coverage: float = 0.2
     # A best match must lead the runner-up by this share of its own score.
     best_match_lead: float = 0.1
     # Names: a typo of a term's name answers from this similarity on; a fuzzy section title
