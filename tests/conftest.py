@@ -1,9 +1,22 @@
+"""Fixtures for the whole suite: one of each thing.
+
+- `knowledge`: the real knowledge file, loaded once;
+- `fake_slack` / `slack`: the Slack stand-in (tests/e2e/fake_slack.py), one per test module so a
+  module's late lazy listeners never write into another's call log; `slack` is the same
+  stand-in with earlier calls and scripted faults forgotten;
+- the databases and the fake clock, from tests/databases.py (`pytest_plugins`).
+"""
+
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
 
 from knowledge import Knowledge
+from tests.e2e.fake_slack import FakeSlack
+
+pytest_plugins = ["tests.databases"]
 
 # CI replays the same examples every run (a red CI is then a real regression, reproducible
 # locally with HYPOTHESIS_PROFILE=ci); developers' runs keep exploring new ones.
@@ -17,3 +30,20 @@ settings.load_profile(
 def knowledge() -> Knowledge:
     """The real knowledge file, loaded once for the whole run."""
     return Knowledge.load()
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    """The Slack stand-in for this test module (its Web API, response_url and OAuth URLs)."""
+    slack = FakeSlack()
+    yield slack
+    slack.close()
+
+
+@pytest.fixture
+def slack(fake_slack: FakeSlack) -> Iterator[FakeSlack]:
+    """The module's stand-in with the calls and faults of earlier tests forgotten; a request
+    it holds hanging is let go when the test ends."""
+    fake_slack.reset()
+    yield fake_slack
+    fake_slack.release()

@@ -10,7 +10,6 @@ from bot.__main__ import main
 from bot.digest import all_pool_ids, compose_digest
 from bot.store import Store, make_engine, migrate
 from tests.databases import FakeClock
-from tests.e2e.fake_slack import FakeSlack
 
 MONDAY = date(2026, 3, 2)
 
@@ -69,26 +68,22 @@ def test_digest_rejects_a_bad_date(capsys):
     assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
-def test_run_due_posts_what_is_due_and_exits(db_url, monkeypatch, knowledge, capsys):
-    slack = FakeSlack()
-    try:
-        for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "QUERY_LOG_SALT"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cron")
-        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
-        engine = make_engine(db_url)
-        migrate(engine)
-        Store(engine, FakeClock()).subscribe("T1", "C1", "U1", "00:00", "Etc/UTC")
-        engine.dispose()
-        assert main(["digest", "--run-due"]) == 0
-        assert capsys.readouterr().out.startswith("digests: posted 1,")
-        assert main(["digest", "--run-due"]) == 0
-        assert capsys.readouterr().out.startswith("digests: posted 0,")
-        [post] = slack.of("chat.postMessage")
-        assert post.params["channel"] == "C1"
-        assert post.headers.get("Authorization") == "Bearer xoxb-cron"
-    finally:
-        slack.close()
+def test_run_due_posts_what_is_due_and_exits(db_url, monkeypatch, knowledge, capsys, slack):
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "QUERY_LOG_SALT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cron")
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    engine = make_engine(db_url)
+    migrate(engine)
+    Store(engine, FakeClock()).subscribe("T1", "C1", "U1", "00:00", "Etc/UTC")
+    engine.dispose()
+    assert main(["digest", "--run-due"]) == 0
+    assert capsys.readouterr().out.startswith("digests: posted 1,")
+    assert main(["digest", "--run-due"]) == 0
+    assert capsys.readouterr().out.startswith("digests: posted 0,")
+    [post] = slack.of("chat.postMessage")
+    assert post.params["channel"] == "C1"
+    assert post.headers.get("Authorization") == "Bearer xoxb-cron"
 
 
 def test_run_due_without_a_token_exits_2(db_url, monkeypatch, capsys):

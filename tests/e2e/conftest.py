@@ -6,20 +6,12 @@ from bot.app import create_app
 from bot.query_log import InMemoryQueryLog
 from bot.server import wsgi_app
 from bot.settings import Settings
-from tests.databases import database_url, engine  # noqa: F401 - fixtures for tests with a store
-from tests.e2e.fake_slack import FakeSlack, LoopbackServer
+from tests.e2e.fake_slack import LoopbackServer
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
 
 
-@pytest.fixture(scope="session")
-def fake_slack():
-    slack = FakeSlack()
-    yield slack
-    slack.close()
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def settings(fake_slack) -> Settings:
     return Settings.from_env(
         "http",
@@ -31,22 +23,16 @@ def settings(fake_slack) -> Settings:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def query_log() -> InMemoryQueryLog:
     return InMemoryQueryLog()
 
 
-@pytest.fixture(scope="session")
-def server(settings, knowledge, query_log):
+@pytest.fixture(scope="module")
+def server(settings, knowledge, query_log, fake_slack):
     """The real app, as `python -m bot serve` builds it, over HTTP on 127.0.0.1."""
     app = create_app(settings, knowledge, query_log=query_log)
+    fake_slack.reset()  # forget the start-up auth.test
     loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
     yield loopback
     loopback.close()
-
-
-@pytest.fixture
-def slack(fake_slack, server):
-    """The stand-in, with the calls of earlier tests (and the start-up auth.test) forgotten."""
-    fake_slack.reset()
-    return fake_slack

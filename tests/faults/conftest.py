@@ -16,7 +16,7 @@ from bot.app import create_app, make_web_client
 from bot.server import wsgi_app
 from bot.settings import Settings
 from bot.store import Store, make_engine
-from tests.databases import FakeClock, clock, database_url, engine, store  # noqa: F401 - fixtures
+from tests.databases import FakeClock
 from tests.e2e.fake_slack import FakeSlack, LoopbackServer, Reply, post, signed_headers
 
 SIGNING_SECRET = "faults-signing-secret-0123456789abcdef"
@@ -25,20 +25,6 @@ JSON = "application/json"
 # Retries of dropped connections and 503s wait 10 ms here instead of slack_sdk's backoff.
 FAST_RETRIES = FixedValueRetryIntervalCalculator(0.01)
 CLIENT_TIMEOUT = 1  # seconds; a hang of the stand-in lasts longer
-
-
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    slack = FakeSlack()
-    yield slack
-    slack.close()
-
-
-@pytest.fixture
-def slack(fake_slack: FakeSlack) -> Iterator[FakeSlack]:
-    fake_slack.reset()
-    yield fake_slack
-    fake_slack.release()  # no hung request outlives its test
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +71,7 @@ class Process:
 
 
 @pytest.fixture
-def processes(settings, knowledge, slack, engine, database_url) -> Iterator:  # noqa: F811
+def processes(settings, knowledge, slack, engine, database_url) -> Iterator:
     """`processes(n)`: n app instances, each with its own engine on the one test database
     (SQLite file, or a PostgreSQL schema with TEST_DATABASE_URL)."""
     started: list[Process] = []

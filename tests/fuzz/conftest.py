@@ -11,7 +11,7 @@ from bot.app import create_app
 from bot.query_log import InMemoryQueryLog
 from bot.server import wsgi_app
 from bot.settings import Settings
-from tests.e2e.fake_slack import FakeSlack, LoopbackServer
+from tests.e2e.fake_slack import LoopbackServer
 
 SIGNING_SECRET = "fuzz-signing-secret-0123456789abcdef"
 
@@ -35,13 +35,6 @@ class Spy:
 
 
 @pytest.fixture(scope="module")
-def fake_slack():
-    slack = FakeSlack()
-    yield slack
-    slack.close()
-
-
-@pytest.fixture(scope="module")
 def spy() -> Spy:
     return Spy()
 
@@ -59,14 +52,13 @@ def server(fake_slack, knowledge, spy):
     )
     app = create_app(settings, knowledge, query_log=InMemoryQueryLog())
     app.use(spy)
+    fake_slack.reset()  # forget the start-up auth.test
     loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
     yield loopback
     loopback.close()
 
 
-@pytest.fixture
-def slack(fake_slack, server, spy):
-    """The stand-in and the spy with earlier tests (and the start-up auth.test) forgotten."""
-    fake_slack.reset()
+@pytest.fixture(autouse=True)
+def _forget_spied_requests(spy: Spy) -> None:
+    """Each test starts with an empty spy, as `slack` starts with an empty call log."""
     spy.reset()
-    return fake_slack

@@ -34,17 +34,16 @@ FUZZ = settings(
 HUGE = settings(FUZZ, max_examples=15)
 
 
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    knowledge = Knowledge.load()
+@pytest.fixture(scope="module", autouse=True)
+def _warm_lookups(knowledge: Knowledge) -> None:
+    """Warm the lazily built lookups before anything is timed."""
     for query in ("什么是MaaS", "what is diffusion model", "明天天气怎么样", "x" * 5000):
-        knowledge.search(query)  # warm the lazily built lookups before anything is timed
-    return knowledge
+        knowledge.search(query)
 
 
 @pytest.fixture(scope="module")
-def answerer(kb) -> Answerer:
-    return Answerer(kb, cache_size=0)  # every example searches and renders
+def answerer(knowledge) -> Answerer:
+    return Answerer(knowledge, cache_size=0)  # every example searches and renders
 
 
 def within_budget(call: Callable[[], object], what: str) -> object:
@@ -61,8 +60,8 @@ def within_budget(call: Callable[[], object], what: str) -> object:
     return value
 
 
-def search(kb: Knowledge, query: str) -> SearchResult:
-    result = within_budget(lambda: kb.search(query), f"search({query[:40]!r}…)")
+def search(knowledge: Knowledge, query: str) -> SearchResult:
+    result = within_budget(lambda: knowledge.search(query), f"search({query[:40]!r}…)")
     assert isinstance(result, SearchResult)
     assert result.status in ("answered", "no_answer", "empty")
     assert (result.answer is not None) == (result.status == "answered")
@@ -78,28 +77,28 @@ def search(kb: Knowledge, query: str) -> SearchResult:
 
 @FUZZ
 @given(query=hostile_text)
-def test_search_any_text(kb, query):
-    search(kb, query)
+def test_search_any_text(knowledge, query):
+    search(knowledge, query)
 
 
 @HUGE
 @given(query=huge_text)
-def test_search_huge_paste(kb, query):
-    result = search(kb, query)
+def test_search_huge_paste(knowledge, query):
+    result = search(knowledge, query)
     assert result.truncated
 
 
 @pytest.mark.parametrize("fragment", FRAGMENTS)
-def test_search_every_fragment_alone_and_repeated(kb, fragment):
-    search(kb, fragment)
-    search(kb, f"什么是{fragment}MaaS")
-    search(kb, (fragment + " ") * 40)
+def test_search_every_fragment_alone_and_repeated(knowledge, fragment):
+    search(knowledge, fragment)
+    search(knowledge, f"什么是{fragment}MaaS")
+    search(knowledge, (fragment + " ") * 40)
 
 
 @FUZZ
 @given(text=hostile_text)
-def test_find_terms_any_text(kb, text):
-    terms = within_budget(lambda: kb.find_terms(text), "find_terms")
+def test_find_terms_any_text(knowledge, text):
+    terms = within_budget(lambda: knowledge.find_terms(text), "find_terms")
     assert len(terms) <= 10
     assert all(t.kind == "term" for t in terms)
 
@@ -183,10 +182,10 @@ def test_answerer_huge_paste(answerer, query, shareable):
 
 @FUZZ
 @given(query=hostile_text, shareable=st.booleans(), truncated=st.booleans())
-def test_renderers_on_arbitrary_results(kb, query, shareable, truncated):
-    result = search(kb, query)
+def test_renderers_on_arbitrary_results(knowledge, query, shareable, truncated):
+    result = search(knowledge, query)
     shown = replace(result, query=clean_query(query)[0], truncated=truncated)
-    assert_renders(b.answer_blocks(shown, kb.get, shareable=shareable))
+    assert_renders(b.answer_blocks(shown, knowledge.get, shareable=shareable))
     assert_no_live_markup(b.answer_text(shown))
     # The no-answer path, also for queries that did find an answer.
     unanswered = replace(shown, answer=None, status="no_answer")
@@ -200,7 +199,7 @@ def test_renderers_on_arbitrary_results(kb, query, shareable, truncated):
             b.entry_blocks(
                 hit.entry,
                 lang,
-                kb.get,
+                knowledge.get,
                 query=query,
                 shareable=shareable,
                 alternatives=alternatives,
@@ -209,15 +208,19 @@ def test_renderers_on_arbitrary_results(kb, query, shareable, truncated):
         )
         # The share button's query comes back in a payload Slack signed, but its text is
         # whatever the button carried; treat it as hostile.
-        assert_renders(b.shared_answer_blocks(hit.entry, lang, kb.get, user=ASKER, query=query))
+        assert_renders(
+            b.shared_answer_blocks(hit.entry, lang, knowledge.get, user=ASKER, query=query)
+        )
         carried = b.decode_value(b.encode_value(q=b.carried_query(query)))["q"]
-        assert_renders(b.shared_answer_blocks(hit.entry, lang, kb.get, user=ASKER, query=carried))
+        assert_renders(
+            b.shared_answer_blocks(hit.entry, lang, knowledge.get, user=ASKER, query=carried)
+        )
 
 
 @FUZZ
 @given(text=hostile_text, lang=st.sampled_from(["zh", "en"]))
-def test_shortcut_blocks_on_any_message(kb, text, lang):
-    assert_renders(b.shortcut_blocks(kb.find_terms(text), lang))
+def test_shortcut_blocks_on_any_message(knowledge, text, lang):
+    assert_renders(b.shortcut_blocks(knowledge.find_terms(text), lang))
 
 
 @FUZZ
@@ -225,27 +228,29 @@ def test_shortcut_blocks_on_any_message(kb, text, lang):
     keyword=st.one_of(hostile_text, st.sampled_from(["", "模型", "AI", "数据"])),
     page=st.integers(-5, 50),
 )
-def test_terms_page_blocks_on_any_keyword_and_page(kb, keyword, page):
-    found = filter_terms(kb.terms(), keyword)
+def test_terms_page_blocks_on_any_keyword_and_page(knowledge, keyword, page):
+    found = filter_terms(knowledge.terms(), keyword)
     assert_renders(b.terms_page_blocks(found, keyword=keyword, page=page))
 
 
 @settings(FUZZ, max_examples=50)
 @given(top_questions=st.lists(st.one_of(hostile_text, huge_text), max_size=15))
-def test_home_view_with_any_top_questions(kb, top_questions):
-    view = b.home_view(kb.terms(), top_questions)
+def test_home_view_with_any_top_questions(knowledge, top_questions):
+    view = b.home_view(knowledge.terms(), top_questions)
     assert view["type"] == "home"
     assert_renders(view["blocks"], b.MAX_HOME_BLOCKS)
 
 
-def test_static_renderers(kb):
+def test_static_renderers(knowledge):
     assert_renders(b.help_blocks())
-    assert_renders(b.toc_blocks(kb.articles, kb.get))
-    assert_renders(b.home_view(kb.terms())["blocks"], b.MAX_HOME_BLOCKS)
+    assert_renders(b.toc_blocks(knowledge.articles, knowledge.get))
+    assert_renders(b.home_view(knowledge.terms())["blocks"], b.MAX_HOME_BLOCKS)
 
 
-def test_every_entry_renders_within_limits(kb):
+def test_every_entry_renders_within_limits(knowledge):
     """The knowledge's own text (not user text) also never carries live markup."""
-    for entry in kb.entries:
+    for entry in knowledge.entries:
         for lang in ("zh", "en"):
-            assert_renders(b.entry_blocks(entry, lang, kb.get, query="<!channel>", shareable=True))
+            assert_renders(
+                b.entry_blocks(entry, lang, knowledge.get, query="<!channel>", shareable=True)
+            )

@@ -4,21 +4,6 @@ import pytest
 
 from bot.app import team_clients
 from bot.settings import Settings
-from tests.databases import clock, database_url, engine, store  # noqa: F401 - fixtures
-from tests.e2e.fake_slack import FakeSlack
-
-
-@pytest.fixture(scope="module")
-def fake_slack():
-    slack = FakeSlack()
-    yield slack
-    slack.close()
-
-
-@pytest.fixture
-def slack(fake_slack):
-    fake_slack.reset()
-    return fake_slack
 
 
 @pytest.fixture

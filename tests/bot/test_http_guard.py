@@ -1,6 +1,7 @@
-"""SignedBodyGuard (bot/http_guard.py): the bytes are read and their signature checked before Bolt's
-WSGI adapter decodes or parses anything; a signed body Bolt cannot take is a 400; whatever
-still escapes Bolt is a logged, quiet 400. Bolt is a stub here: it records what reached it."""
+"""bot/http_guard.py. SignedBodyGuard: the bytes are read and their signature checked before
+Bolt's WSGI adapter decodes or parses anything; a signed body Bolt cannot take is a 400; whatever
+still escapes Bolt is a logged, quiet 400. Bolt is a stub here: it records what reached it.
+And the form workaround: a command mentioning "payload" stays the form it is."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from slack_bolt.request.internals import parse_body
 
-from bot.http_guard import MAX_BODY_BYTES, RawBodyVerifier, SignedBodyGuard, read_body
+from bot.http_guard import (
+    MAX_BODY_BYTES,
+    FormSafeBoltRequest,
+    RawBodyVerifier,
+    SignedBodyGuard,
+    parse_request_body,
+    read_body,
+)
 
 SECRET = "guard-signing-secret"
 FORM = "application/x-www-form-urlencoded"
@@ -282,3 +291,22 @@ def test_the_verifier_signs_the_raw_bytes_as_slack_does():
     assert verifier.generate_signature(timestamp=now, body="什么") == (
         super(RawBodyVerifier, verifier).generate_signature(timestamp=now, body="什么")
     )
+
+
+PAYLOAD_COMMAND = urlencode({"command": "/aigc", "text": "what is a payload", "team_id": "T1"})
+
+
+def test_bolt_still_misreads_a_form_that_mentions_payload():
+    """When this fails, Bolt reads such forms itself: delete `form_bolt_misreads` and
+    `FormSafeBoltRequest` (see the comment there for the line of Bolt's `parse_body`)."""
+    assert parse_body(PAYLOAD_COMMAND, FORM) == {}
+
+
+def test_a_form_that_mentions_payload_stays_a_form():
+    assert parse_request_body(PAYLOAD_COMMAND, FORM)["text"] == "what is a payload"
+    request = FormSafeBoltRequest(body=PAYLOAD_COMMAND, headers={"content-type": [FORM]})
+    assert request.body["command"] == "/aigc"
+    assert request.context.team_id == "T1"
+    assert request.to_copyable().body == request.body  # what lazy listeners get
+    interactive = urlencode({"payload": json.dumps({"type": "block_actions"})})
+    assert parse_request_body(interactive, FORM) == {"type": "block_actions"}
