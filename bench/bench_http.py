@@ -25,13 +25,18 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
-
-from tests.e2e.fake_slack import FakeSlack  # noqa: E402
+from tests.e2e.fake_slack import FakeSlack, signed_headers  # noqa: E402
 from tests.payloads import slash_command  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from loopback import QUESTIONS, free_port, percentile, serve_bare, wait_healthy  # noqa: E402
+from loopback import (  # noqa: E402
+    QUESTIONS,
+    free_port,
+    percentile,
+    serve_bare,
+    start_server,
+    wait_healthy,
+)
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -40,34 +45,21 @@ TARGET_P50_MS, TARGET_P99_MS, TARGET_RATIO = 15.0, 50.0, 0.7
 
 def start(kind: str, port: int, api_url: str, workers: int) -> subprocess.Popen:
     """`ours` as `python -m bot serve` runs it; `uncached` the same with ANSWER_CACHE_SIZE=0."""
-    env = {
-        **os.environ,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_API_URL": api_url,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "LOG_LEVEL": "WARNING",
-        "ANSWER_CACHE_SIZE": "0" if kind == "uncached" else "2048",
-    }
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN"):
-        env.pop(name, None)
-    if kind in ("ours", "uncached"):
-        cmd = [sys.executable, "-m", "bot", "serve"]
-    else:
-        cmd = [sys.executable, __file__, "--serve-bare", str(port), "--api-url", api_url]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    return start_server(
+        port,
+        api_url,
+        secret=SECRET,
+        token=TOKEN,
+        workers=workers,
+        bare_script=__file__ if kind == "bare" else None,
+        env={"ANSWER_CACHE_SIZE": "0" if kind == "uncached" else "2048"},
+        output=subprocess.DEVNULL,
+    )
 
 
 def signed_request(query: str) -> tuple[bytes, dict]:
     body = urlencode(slash_command(query, response_url="http://127.0.0.1:9/unused"))
-    ts = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
-    }
-    return body.encode(), headers
+    return body.encode(), signed_headers(SECRET, body, "application/x-www-form-urlencoded")
 
 
 def client_loop(port: int, stop, latencies: list[float], errors: list[str], offset: int) -> None:

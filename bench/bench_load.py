@@ -12,7 +12,7 @@ its queueing shows in the latency, which is measured from the scheduled time. Th
 `/aigc` slash commands (a quarter of them questions never asked before, so not all are answer
 cache hits), 20 % `app_mention` events (each a new event_id), 10 % share-button and 10 %
 alternative-button `block_actions`. Every Web API call and response_url post the apps make goes
-to a small Slack stand-in in this process, on 127.0.0.1.
+to the tests' Slack stand-in (tests/e2e/fake_slack.py) in this process, on 127.0.0.1.
 
 Reported per rate and app: p50/p99 latency, errors (non-2xx or exceptions), achieved rate, the
 resident memory of the server's process tree (gunicorn master + workers) at 10 %, 50 % and
@@ -37,13 +37,11 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from bot.blocks import (  # noqa: E402
     ALTERNATIVE_ACTION,
@@ -52,9 +50,17 @@ from bot.blocks import (  # noqa: E402
     encode_value,
 )
 from tests import payloads as p  # noqa: E402
+from tests.e2e.fake_slack import FakeSlack, signed_headers  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from loopback import QUESTIONS, free_port, percentile, serve_bare, wait_healthy  # noqa: E402
+from loopback import (  # noqa: E402
+    QUESTIONS,
+    free_port,
+    percentile,
+    serve_bare,
+    start_server,
+    wait_healthy,
+)
 
 SECRET = "bench-load-signing-secret"
 TOKEN = "xoxb-bench-load"
@@ -80,59 +86,6 @@ FRESH_WORDS = ["模型", "数据", "生成", "内容", "产业", "风险", "图�
 ALTERNATIVE_IDS = ["term:aigc", "term:gan", "term:ugc", "term:pgc", "term:maas"]
 
 
-# --- the Slack Web API stand-in -------------------------------------------------------------------
-
-
-class SlackStandIn:
-    """Answers every Web API method and response_url post like Slack does, and counts them."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        lock = threading.Lock()
-        counts = self.counts
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                path = self.path.split("?")[0]
-                method = path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
-                with lock:
-                    counts[method] += 1
-                body: dict = {"ok": True}
-                if method == "auth.test":
-                    body.update(
-                        url="https://bench.slack.com/",
-                        team="bench",
-                        user="aigc",
-                        team_id=p.TEAM,
-                        user_id=p.BOT_USER,
-                        bot_id="B0BOT00001",
-                    )
-                elif method == "chat.postMessage":
-                    body.update(channel=p.CHANNEL, ts="1700000099.000100")
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self.api_url = f"{self.url}/api/"
-        threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 # --- the servers ----------------------------------------------------------------------------------
 
 
@@ -140,26 +93,20 @@ def start(
     kind: str, port: int, api_url: str, workers: int, data_dir: Path, cache_size: int | None
 ) -> subprocess.Popen:
     """`ours` exactly as the Procfile runs it; `bare` through this script's --serve-bare."""
-    env = {
-        **os.environ,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_API_URL": api_url,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "LOG_LEVEL": "WARNING",
-        "DATABASE_URL": f"sqlite:///{data_dir / f'{kind}.sqlite3'}",
-    }
+    env = {"DATABASE_URL": f"sqlite:///{data_dir / f'{kind}.sqlite3'}"}
     if cache_size is not None:
         env["ANSWER_CACHE_SIZE"] = str(cache_size)
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN"):
-        env.pop(name, None)
-    if kind == "ours":
-        cmd = [sys.executable, "-m", "bot", "serve"]
-    else:
-        cmd = [sys.executable, __file__, "--serve-bare", str(port), "--api-url", api_url]
     log = open(data_dir / f"{kind}.log", "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return start_server(
+        port,
+        api_url,
+        secret=SECRET,
+        token=TOKEN,
+        workers=workers,
+        bare_script=__file__ if kind == "bare" else None,
+        env=env,
+        output=log,
+    )
 
 
 # --- memory of a process tree ---------------------------------------------------------------------
@@ -244,16 +191,6 @@ class Traffic:
         return kind, p.interactive_body(payload), form
 
 
-def signed_headers(body: str, content_type: str) -> dict:
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature,
-    }
-
-
 @dataclass
 class Outcome:
     kind: str
@@ -279,7 +216,10 @@ def send(port: int, kind: str, body: str, content_type: str, scheduled: float) -
             )
         try:
             conn.request(
-                "POST", "/slack/events", body=data, headers=signed_headers(body, content_type)
+                "POST",
+                "/slack/events",
+                body=data,
+                headers=signed_headers(SECRET, body, content_type),
             )
             response = conn.getresponse()
             response.read()
@@ -515,7 +455,7 @@ def main() -> int:
     if args.duration <= 0 or args.duration > 600 or any(not 0 < r <= 1000 for r in args.rates):
         parser.error("--duration must be in (0, 600] s and each rate in (0, 1000] req/s")
 
-    stand_in = SlackStandIn()
+    stand_in = FakeSlack()
     ports = {"ours": free_port(), "bare": free_port()}
     data_dir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     servers = {
@@ -564,7 +504,7 @@ def main() -> int:
                 server.wait(timeout=5)
         stand_in.close()
 
-    print_table(results, stand_in.counts)
+    print_table(results, Counter(call.method for call in stand_in.calls))
     # Read after the servers stopped: the workers write what is still queued as they exit.
     logged = query_log_rows(data_dir / "ours.sqlite3")
     print(f"query log of ours: {logged} rows for {questions_asked} questions answered with 2xx")

@@ -1,11 +1,18 @@
-"""Pieces the HTTP benchmarks share: ports, health polling, the bare Bolt app, percentiles."""
+"""Pieces the HTTP benchmarks share: ports, starting a server, health polling, the bare Bolt
+app, percentiles. The Slack stand-in is the tests' own (tests/e2e/fake_slack.py)."""
 
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import socket
+import subprocess
+import sys
 import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
 
 from bot.blocks import ALTERNATIVE_ACTION, SHARE_ACTION
 
@@ -20,6 +27,44 @@ QUESTIONS = [
     "明天天气怎么样",  # a miss
     "预训练模型",
 ]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_server(
+    port: int,
+    api_url: str,
+    *,
+    secret: str,
+    token: str,
+    workers: int,
+    bare_script: str | None = None,
+    env: Mapping[str, str] | None = None,
+    output: IO[bytes] | int | None = subprocess.DEVNULL,
+) -> subprocess.Popen:
+    """`python -m bot serve` on 127.0.0.1:`port`, as the Procfile runs it, its Web API calls
+    going to the stand-in at `api_url`; with `bare_script`, that script's `--serve-bare` (the
+    bare Bolt app of `serve_bare`) instead. `env` adds to the environment; stdout and stderr go
+    to `output`."""
+    environment = {
+        **os.environ,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_BOT_TOKEN": token,
+        "SLACK_API_URL": api_url,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN"):
+        environment.pop(name, None)
+    if bare_script is None:
+        cmd = [sys.executable, "-m", "bot", "serve"]
+    else:
+        cmd = [sys.executable, bare_script, "--serve-bare", str(port), "--api-url", api_url]
+    stderr = subprocess.STDOUT if output not in (None, subprocess.DEVNULL) else output
+    return subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=output, stderr=stderr)
 
 
 def free_port() -> int:
