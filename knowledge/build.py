@@ -20,7 +20,14 @@ from knowledge.articles import ARTICLE_SUFFIXES, ArticleError, read_article
 from knowledge.chunking import MAX_CHARS as MAX_CHARS  # re-exported for tests/fuzz
 from knowledge.chunking import section_entries
 from knowledge.digest_material import add_digest_material
-from knowledge.glossary import GlossaryError, read_glossary, resolve_links, term_entry
+from knowledge.glossary import (
+    GlossaryError,
+    load_glossary,
+    resolve_links,
+    resolve_phrasings,
+    term_entry,
+)
+from knowledge.glossary import read_glossary as read_glossary  # re-exported for tests/fuzz
 from knowledge.paths import default_paths, jieba_cache_dir
 from knowledge.text import Segmenter, compact, fold, has_han
 
@@ -61,11 +68,11 @@ def build_vocabulary(
 
 
 def _index_text(entry: dict) -> str:
-    """What the index reads for an entry: names and headings count twice."""
+    """What the index reads for an entry: names, headings and everyday phrasings count twice."""
     if entry["kind"] == "term":
-        names = " ".join([*entry["aliases"], entry["gloss"]])
+        names = " ".join([*entry["aliases"], *entry["phrasings"], entry["gloss"]])
         return f"{names} {names} {entry['text']}"
-    headings = " ".join(entry["source"]["heading_path"])
+    headings = " ".join([*entry["source"]["heading_path"], *entry["phrasings"]])
     return f"{headings} {headings} {entry['text']} {' '.join(entry['figures'])}"
 
 
@@ -83,16 +90,30 @@ def find_articles(seeds_dir: Path) -> list[Path]:
 
 def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
     try:
-        terms = read_glossary(glossary_path)
+        glossary = load_glossary(glossary_path)
+        terms = glossary.terms
         articles = [read_article(path) for path in find_articles(seeds_dir)]
         sections = [entry for article in articles for entry in section_entries(article)]
         links = resolve_links(glossary_path, terms, sections)
+        phrasings = resolve_phrasings(glossary_path, glossary, sections)
     except (ArticleError, GlossaryError) as exc:
         raise BuildError(str(exc)) from exc
-    entries = [term_entry(t, glossary_path.name, links[t.id]) for t in terms] + sections
+    for entry in sections:
+        entry["phrasings"] = phrasings.get(entry["id"], [])
+    entries = [
+        term_entry(t, glossary_path.name, links[t.id], phrasings.get(f"term:{t.id}")) for t in terms
+    ] + sections
 
+    # Names and phrasings are kept whole by jieba, so a query naming one finds it as one word.
     glossary_words = sorted(
-        {fold(n) for t in terms for n in t.names if has_han(n) and " " not in fold(n)}
+        {
+            fold(n)
+            for n in [
+                *(n for t in terms for n in t.names),
+                *(p for ps in phrasings.values() for p in ps),
+            ]
+            if has_han(n) and " " not in fold(n)
+        }
     )
     full = full_tokenizer(glossary_words)
     words, total = build_vocabulary(full, [_index_text(e) for e in entries], glossary_words)

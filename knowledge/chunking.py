@@ -204,6 +204,7 @@ def _section_entry(
             "url": article.source_url,
         },
         "aliases": [],
+        "phrasings": [],  # from the glossary's [[section]] tables
         "keywords": [],
         "figures": captions,
         "figure_only": figure_only,

@@ -2,13 +2,17 @@
 
 A term has names (Chinese, abbreviation, English, aliases), a definition, a theme and links
 to the article sections that discuss it. Every name belongs to one term only.
+
+Terms, and article sections through `[[section]]` tables, also carry everyday phrasings: the
+words people type instead of the article's own ("版权"/"归谁所有" for 知识产权). A phrasing
+belongs to one entry, unless every entry that lists it lists it under `shared_phrasings`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.model import THEMES
@@ -32,6 +36,8 @@ class Term:
     sections: list[str]
     related: list[str]
     line: int
+    phrasings: list[str] = field(default_factory=list)
+    shared_phrasings: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -51,7 +57,26 @@ class Term:
         )
 
 
+@dataclass
+class SectionPhrasings:
+    """A `[[section]]` table: everyday phrasings for the article entries under one heading."""
+
+    heading: str  # as in a term's `sections`: a heading, or "file-stem#heading"
+    phrasings: list[str]
+    shared_phrasings: list[str]
+
+
+@dataclass
+class Glossary:
+    terms: list[Term]
+    sections: list[SectionPhrasings]
+
+
 def read_glossary(path: Path) -> list[Term]:
+    return load_glossary(path).terms
+
+
+def load_glossary(path: Path) -> Glossary:
     try:
         raw = path.read_text(encoding="utf-8")
         data = tomllib.loads(raw)
@@ -89,10 +114,33 @@ def read_glossary(path: Path) -> list[Term]:
                 sections=[str(s) for s in item.get("sections", [])],
                 related=[str(r) for r in item.get("related", [])],
                 line=line,
+                phrasings=_phrases(item, "phrasings", where),
+                shared_phrasings=_phrases(item, "shared_phrasings", where),
             )
         )
     _validate_glossary(path, terms)
-    return terms
+    sections = []
+    for index, item in enumerate(data.get("section", [])):
+        heading = str(item.get("heading", "")).strip()
+        where = f"{path}: section #{index + 1} ({heading or '?'})"
+        if not heading:
+            raise GlossaryError(f"{where}: the heading is empty")
+        phrasings = _phrases(item, "phrasings", where)
+        shared = _phrases(item, "shared_phrasings", where)
+        if not phrasings and not shared:
+            raise GlossaryError(f"{where}: no phrasings (a [[section]] table exists to add them)")
+        sections.append(SectionPhrasings(heading, phrasings, shared))
+    return Glossary(terms, sections)
+
+
+def _phrases(item: dict, key: str, where: str) -> list[str]:
+    values = item.get(key, [])
+    if not isinstance(values, list):
+        raise GlossaryError(f'{where}: {key} must be a list of strings, like {key} = ["版权"]')
+    phrases = [str(v).strip() for v in values]
+    if any(not compact(p) for p in phrases):
+        raise GlossaryError(f"{where}: {key} has an empty phrase")
+    return phrases
 
 
 def _validate_glossary(path: Path, terms: list[Term]) -> None:
@@ -153,7 +201,71 @@ def resolve_links(
     return links
 
 
-def term_entry(term: Term, glossary_file: str, links: list[str]) -> dict:
+def resolve_phrasings(
+    glossary_path: Path, glossary: Glossary, sections: list[dict]
+) -> dict[str, list[str]]:
+    """Entry id → its everyday phrasings, checked: no phrase on two entries unless every one
+    of them lists it as shared, none that is already a term's name, no unknown heading."""
+    by_heading: dict[str, list[dict]] = {}
+    for entry in sections:  # a table names the entry's own heading, not a parent's
+        own = compact(entry["source"]["heading_path"][-1])
+        by_heading.setdefault(own, []).append(entry)
+        by_heading.setdefault(f"{Path(entry['source']['file']).stem}#{own}", []).append(entry)
+    # (who, entry ids, exclusive phrasings, shared phrasings)
+    claims: list[tuple[str, list[str], list[str], list[str]]] = [
+        (f"term '{t.id}'", [f"term:{t.id}"], t.phrasings, t.shared_phrasings)
+        for t in glossary.terms
+    ]
+    for table in glossary.sections:
+        stem, _, heading = table.heading.rpartition("#")
+        key = f"{stem}#{compact(heading)}" if stem else compact(table.heading)
+        found = by_heading.get(key)
+        if not found:
+            raise GlossaryError(
+                f"{glossary_path}: [[section]] '{table.heading}' names a heading no article has "
+                "(use the entry's own heading exactly as the knowledge file titles it, "
+                "or 'file-stem#heading')"
+            )
+        ids = [e["id"] for e in found]
+        claims.append((f"section '{table.heading}'", ids, table.phrasings, table.shared_phrasings))
+
+    names = {compact(n): t.id for t in glossary.terms for n in t.names}
+    owners: dict[str, tuple[str, bool]] = {}  # phrase key → (who, shared)
+    phrasings: dict[str, list[str]] = {}
+    for who, ids, exclusive, shared in claims:
+        mine: set[str] = set()
+        for phrase, is_shared in [(p, False) for p in exclusive] + [(p, True) for p in shared]:
+            key = compact(phrase)
+            if key in mine:
+                raise GlossaryError(f"{glossary_path}: {who} lists the phrase '{phrase}' twice")
+            mine.add(key)
+            if key in names:
+                raise GlossaryError(
+                    f"{glossary_path}: {who} has the phrase '{phrase}', which is a name of term "
+                    f"'{names[key]}' (a name already finds its term; drop the phrase)"
+                )
+            if key in owners:
+                other, other_shared = owners[key]
+                if not (is_shared and other_shared):
+                    raise GlossaryError(
+                        f"{glossary_path}: the phrase '{phrase}' is claimed by two entries: "
+                        f"{other} and {who} (keep it on one, or list it under "
+                        "shared_phrasings in both)"
+                    )
+            owners[key] = (who, is_shared)
+        for entry_id in ids:
+            if entry_id in phrasings:
+                raise GlossaryError(
+                    f"{glossary_path}: {who} gives phrasings to an entry that another "
+                    "[[section]] table already gives them to; merge the two tables"
+                )
+            phrasings[entry_id] = [*exclusive, *shared]
+    return phrasings
+
+
+def term_entry(
+    term: Term, glossary_file: str, links: list[str], phrasings: list[str] | None = None
+) -> dict:
     names = term.names
     pinyin = sorted({pinyin_key(n) for n in names if has_han(n)} - {""})
     return {
@@ -169,6 +281,7 @@ def term_entry(term: Term, glossary_file: str, links: list[str]) -> dict:
             "url": None,
         },
         "aliases": names,
+        "phrasings": phrasings or [],
         "keywords": [],
         "zh": term.zh,
         "en": term.en,

@@ -52,6 +52,7 @@ class Entry:
     text: str
     source: Source
     aliases: tuple[str, ...] = ()
+    phrasings: tuple[str, ...] = ()  # everyday words for it (glossary); may be shared
     keywords: tuple[str, ...] = ()
     # terms
     zh: str = ""
@@ -84,6 +85,7 @@ class Entry:
                 url=src.get("url"),
             ),
             aliases=tuple(data.get("aliases", ())),
+            phrasings=tuple(data.get("phrasings", ())),
             keywords=tuple(data.get("keywords", ())),
             zh=data.get("zh", ""),
             en=data.get("en", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -101,3 +102,91 @@ def test_invalid_glossary_fails_with_a_clear_message(
     assert message in err
     assert str(glossary) in err
     assert not (tmp_path / "out.json").exists()
+
+
+# --- everyday phrasings: one entry each unless shared, known headings, no empty phrase ----
+
+PHRASED_TERM = """
+[[term]]
+id = "phrased"
+zh = "测试术语"
+theme = "基础概念"
+definition = "d"
+gloss = "x"
+sections = ["引言"]
+{lines}
+"""
+ENERGY_SECTION = (
+    "其四,社会各界需要携手应对 AIGC 领域的能源消耗问题,推行绿色 AI 的发展理念,致力于打…"
+)
+
+
+def _build_with(tmp_path: Path, extra: str) -> tuple[int, str, Path]:
+    glossary = _glossary_with(tmp_path, lambda text: text + extra)
+    out = tmp_path / "out.json"
+    code = build_command(["--glossary", str(glossary), "--out", str(out)])
+    return code, str(glossary), out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            PHRASED_TERM.format(lines='phrasings = ["归谁所有"]'),
+            "the phrase '归谁所有' is claimed by two entries: term 'copyright' and term 'phrased'",
+        ),
+        (
+            '\n[[section]]\nheading = "引言"\nphrasings = ["盗图"]\n',
+            "the phrase '盗图' is claimed by two entries: term 'copyright' and section '引言'",
+        ),
+        (  # shared on one side only is still a clash
+            PHRASED_TERM.format(lines='shared_phrasings = ["归谁所有"]'),
+            "the phrase '归谁所有' is claimed by two entries",
+        ),
+        (
+            PHRASED_TERM.format(lines='phrasings = ["MaaS"]'),
+            "term 'phrased' has the phrase 'MaaS', which is a name of term 'maas'",
+        ),
+        (
+            PHRASED_TERM.format(lines='phrasings = ["好用", " "]'),
+            "phrasings has an empty phrase",
+        ),
+        (
+            '\n[[section]]\nheading = "不存在的小节"\nphrasings = ["随便说说"]\n',
+            "[[section]] '不存在的小节' names a heading no article has",
+        ),
+        (
+            '\n[[section]]\nheading = "引言"\nphrasings = []\n',
+            "no phrasings",
+        ),
+        (
+            '\n[[section]]\nheading = "000_024b634a71dc6572#引言"\nphrasings = ["随便说说"]\n',
+            "merge the two tables",
+        ),
+    ],
+)
+def test_invalid_phrasings_fail_the_build_naming_both_entries(
+    tmp_path: Path, capsys, extra: str, message: str
+) -> None:
+    code, glossary, out = _build_with(tmp_path, extra)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert glossary in err
+    assert not out.exists()
+
+
+def test_a_phrase_every_claimant_marks_shared_is_allowed(tmp_path: Path) -> None:
+    # green-ai and the 其四 section already share 耗电; a third entry may join them.
+    code, _, out = _build_with(tmp_path, PHRASED_TERM.format(lines='shared_phrasings = ["耗电"]'))
+    assert code == 0
+    entries = {e["id"]: e for e in json.loads(out.read_text(encoding="utf-8"))["entries"]}
+    holders = sorted(i for i, e in entries.items() if "耗电" in e["phrasings"])
+    assert "term:phrased" in holders and "term:green-ai" in holders and len(holders) == 3
+
+
+def test_a_section_table_reaches_the_entry_under_its_own_heading(built: dict) -> None:
+    [energy] = [e for e in built["entries"] if e["title"] == ENERGY_SECTION]
+    assert {"节能减排", "耗电"} <= set(energy["phrasings"])
+    parent = next(e for e in built["entries"] if e["title"].startswith("以可信 AIGC"))
+    assert "节能减排" not in parent["phrasings"]
