@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.settings import environment_help
 from bot.terminal import render_result
 from knowledge import Knowledge, KnowledgeFileError
-from knowledge.build import build_command
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -45,23 +45,50 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--knowledge", type=Path, default=None, help="knowledge file to use")
     ask.set_defaults(run=_ask)
 
-    commands.add_parser("build", help="rebuild the knowledge file from seeds/ and the glossary")
+    # Its options are the knowledge library's own (`python -m bot build --help` shows them).
+    build = commands.add_parser(
+        "build", help="rebuild the knowledge file from seeds/ and the glossary", add_help=False
+    )
+    build.set_defaults(run=_build, passes_options=True)
 
-    serve = commands.add_parser("serve", help="run the Slack app over HTTP (gunicorn, $PORT)")
+    with_env = {"formatter_class": argparse.RawDescriptionHelpFormatter}
+    serve = commands.add_parser(
+        "serve",
+        help="run the Slack app over HTTP (gunicorn, $PORT)",
+        epilog=environment_help("http"),
+        **with_env,
+    )
     serve.set_defaults(run=lambda args: _slack("http"))
-    socket = commands.add_parser("socket", help="run the Slack app in Socket Mode")
+    socket = commands.add_parser(
+        "socket",
+        help="run the Slack app in Socket Mode",
+        epilog=environment_help("socket"),
+        **with_env,
+    )
     socket.set_defaults(run=lambda args: _slack("socket"))
     clock = commands.add_parser(
-        "clock", help="run only the digest scheduler (every minute, until SIGTERM)"
+        "clock",
+        help="run only the digest scheduler (every minute, until SIGTERM)",
+        epilog=environment_help("clock"),
+        **with_env,
     )
     clock.set_defaults(run=lambda args: _slack("clock"))
 
     migrate = commands.add_parser(
-        "migrate", help="apply the database migrations (DATABASE_URL) and print the revision"
+        "migrate",
+        help="apply the database migrations (DATABASE_URL) and print the revision",
+        epilog="environment variables:\n  DATABASE_URL  SQLAlchemy URL (default: a per-user SQLite file)",
+        **with_env,
     )
     migrate.set_defaults(run=_migrate)
 
-    digest = commands.add_parser("digest", help="the daily digest: preview it, or post what is due")
+    digest = commands.add_parser(
+        "digest",
+        help="the daily digest: preview it, or post what is due",
+        epilog="--preview reads DATABASE_URL only; --run-due reads what `clock` reads.\n\n"
+        + environment_help("clock"),
+        **with_env,
+    )
     what = digest.add_mutually_exclusive_group(required=True)
     what.add_argument(
         "--preview", action="store_true", help="print a channel's digest (offline, no Slack)"
@@ -82,6 +109,12 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _build(args: argparse.Namespace) -> int:
+    from knowledge.build import build_command
+
+    return build_command(args.options, prog="python -m bot build")
 
 
 def _slack(mode: str) -> int:
@@ -168,9 +201,11 @@ def _preview_digest(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["build"]:
-        return build_command(argv[1:], prog="python -m bot build")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, options = parser.parse_known_args(argv)
+    if options and not getattr(args, "passes_options", False):
+        parser.error(f"unrecognized arguments: {' '.join(options)}")
+    args.options = options
     return args.run(args)
 
 

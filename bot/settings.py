@@ -20,6 +20,46 @@ DEFAULT_PORT = 3000
 BOT_SCOPES = ("commands", "chat:write", "app_mentions:read", "im:history")
 
 
+@dataclass(frozen=True)
+class Variable:
+    """An environment variable the app reads, for `--help` and the error messages."""
+
+    name: str
+    modes: tuple[Mode, ...]  # the processes that read it
+    help: str
+
+
+_ALL: tuple[Mode, ...] = ("http", "socket", "clock")
+# Every variable `Settings.from_env` reads (it refuses to read one missing here), plus LOG_LEVEL.
+VARIABLES = (
+    Variable("SLACK_BOT_TOKEN", _ALL, "xoxb-… bot token (one workspace)"),
+    Variable("SLACK_APP_TOKEN", ("socket",), "xapp-… app-level token with connections:write"),
+    Variable("SLACK_SIGNING_SECRET", ("http",), "Basic Information → Signing Secret"),
+    Variable("SLACK_CLIENT_ID", ("http", "clock"), "OAuth client id (multi-workspace installs)"),
+    Variable("SLACK_CLIENT_SECRET", ("http", "clock"), "OAuth client secret"),
+    Variable("SLACK_API_URL", _ALL, f"the Web API base URL (default {DEFAULT_SLACK_API_URL})"),
+    Variable("DATABASE_URL", _ALL, "SQLAlchemy URL (default: a per-user SQLite file)"),
+    Variable("QUERY_LOG_SALT", ("http", "socket"), "salt of the user hashes in the query log"),
+    Variable("DIGEST_SCHEDULER", ("http", "socket"), "on (default) or off: post due digests"),
+    Variable("PORT", ("http",), f"HTTP port (default {DEFAULT_PORT})"),
+    Variable("WEB_CONCURRENCY", ("http",), "gunicorn worker processes (default 2)"),
+    Variable(
+        "ANSWER_CACHE_SIZE", ("http", "socket"), "rendered replies cached (default 2048, 0 off)"
+    ),
+    Variable("KNOWLEDGE_FILE", _ALL, "the knowledge file (default knowledge/aigc.json)"),
+    Variable("LOG_LEVEL", _ALL, "DEBUG, INFO (default), WARNING …"),
+)
+_NAMES = frozenset(v.name for v in VARIABLES)
+
+
+def environment_help(*modes: Mode) -> str:
+    """The variables the processes of `modes` read, one a line, for a command's `--help`."""
+    chosen = [v for v in VARIABLES if any(mode in v.modes for mode in modes)]
+    width = max(len(v.name) for v in chosen)
+    lines = [f"  {v.name:<{width}}  {v.help}" for v in chosen]
+    return "environment variables:\n" + "\n".join(lines)
+
+
 class SettingsError(ValueError):
     """The environment cannot run the chosen mode. `problems` lists each thing to fix."""
 
@@ -59,6 +99,8 @@ class Settings:
     @classmethod
     def from_env(cls, mode: Mode, env: Mapping[str, str] = os.environ) -> Settings:
         def get(name: str) -> str | None:
+            if name not in _NAMES:  # so `--help` lists every variable read here
+                raise KeyError(f"{name} is read but not listed in bot.settings.VARIABLES")
             value = env.get(name, "").strip()
             return value or None
 

@@ -1,4 +1,4 @@
-"""The offline command line: `python -m bot ask` and `python -m bot build`."""
+"""The command line: `python -m bot ask`, `python -m bot build`, and what `--help` says."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.__main__ import main
+from bot.settings import VARIABLES
 
 
 def test_ask_prints_a_readable_answer(capsys) -> None:
@@ -73,3 +76,25 @@ def test_knowledge_module_builds_too(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["format"] == 1
+
+
+def test_bot_build_passes_its_options_to_the_knowledge_build(tmp_path: Path) -> None:
+    out = tmp_path / "k.json"
+    assert main(["build", "--out", str(out)]) == 0
+    assert main(["build", "--out", str(out), "--check"]) == 0
+
+
+@pytest.mark.parametrize("command", ["serve", "socket", "clock", "digest"])
+def test_help_lists_every_environment_variable_the_process_reads(command, capsys) -> None:
+    mode = {"serve": "http", "digest": "clock"}.get(command, command)
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    for variable in VARIABLES:
+        assert (variable.name in out) == (mode in variable.modes), variable.name
+
+
+def test_unknown_options_are_refused_outside_build(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["ask", "--bogus"])
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
