@@ -19,6 +19,7 @@ import jieba
 from knowledge.articles import ARTICLE_SUFFIXES, ArticleError, read_article
 from knowledge.chunking import MAX_CHARS as MAX_CHARS  # re-exported for tests/fuzz
 from knowledge.chunking import section_entries
+from knowledge.definitions import assign_defined_names
 from knowledge.digest_material import add_digest_material
 from knowledge.glossary import (
     GlossaryError,
@@ -29,6 +30,7 @@ from knowledge.glossary import (
 )
 from knowledge.glossary import read_glossary as read_glossary  # re-exported for tests/fuzz
 from knowledge.paths import default_paths, jieba_cache_dir
+from knowledge.synonyms import synonym_groups, synonym_table
 from knowledge.text import Segmenter, compact, fold, has_han
 
 FORMAT_VERSION = 1
@@ -72,7 +74,9 @@ def _index_text(entry: dict) -> str:
     if entry["kind"] == "term":
         names = " ".join([*entry["aliases"], *entry["phrasings"], entry["gloss"]])
         return f"{names} {names} {entry['text']}"
-    headings = " ".join([*entry["source"]["heading_path"], *entry["phrasings"]])
+    headings = " ".join(
+        [*entry["source"]["heading_path"], *entry.get("aliases", ()), *entry["phrasings"]]
+    )
     return f"{headings} {headings} {entry['text']} {' '.join(entry['figures'])}"
 
 
@@ -100,6 +104,12 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
         raise BuildError(str(exc)) from exc
     for entry in sections:
         entry["phrasings"] = phrasings.get(entry["id"], [])
+    # Names an article defines (联邦学习（Federated Learning，FL）) name the defining section,
+    # unless the glossary already has them.
+    glossary_names = {compact(n) for t in terms for n in t.names}
+    defined = assign_defined_names(sections, glossary_names)
+    for entry in sections:
+        entry["aliases"] = defined.get(entry["id"], [])
     entries = [
         term_entry(t, glossary_path.name, links[t.id], phrasings.get(f"term:{t.id}")) for t in terms
     ] + sections
@@ -111,12 +121,19 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
             for n in [
                 *(n for t in terms for n in t.names),
                 *(p for ps in phrasings.values() for p in ps),
+                *(n for ns in defined.values() for n in ns),
             ]
             if has_han(n) and " " not in fold(n)
         }
     )
     full = full_tokenizer(glossary_words)
     words, total = build_vocabulary(full, [_index_text(e) for e in entries], glossary_words)
+    # Everyday synonyms of the knowledge's words (病人 → 患者), cut whole in questions too.
+    synonyms = synonym_table(synonym_groups(), {w for w, _ in words})
+    known = {w for w, _ in words}
+    words = sorted(
+        [*words, *([w, full.FREQ[w]] for w in synonyms if w not in known and full.FREQ.get(w))]
+    )
     segmenter = Segmenter(((w, f) for w, f in words), total)
     term_keys = [(t.id, [compact(n) for n in t.names]) for t in terms]
     for entry in entries:
@@ -141,6 +158,7 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
         "vocabulary": {"total": total, "words": words},
         "entries": entries,
         "facts": facts,
+        "synonyms": synonyms,
     }
 
 

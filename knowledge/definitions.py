@@ -59,9 +59,14 @@ def _trim(han: str) -> str:
     return han[match.end() :] if match else han
 
 
+def strip_enumeration(heading: str) -> str:
+    """A heading without its numbering: "（二）纵向联邦学习" → "纵向联邦学习"."""
+    return _ENUMERATION.sub("", heading).strip()
+
+
 def heading_names(heading: str) -> list[str]:
     """Names a heading defines: "一、什么是联邦学习" → ["联邦学习"]."""
-    bare = _ENUMERATION.sub("", heading).strip()
+    bare = strip_enumeration(heading)
     match = _HEADING_DEFINES.match(bare)
     if not match:
         return []

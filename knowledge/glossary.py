@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.model import THEMES
-from knowledge.text import compact, has_han, pinyin_key
+from knowledge.text import compact, fold, has_han, pinyin_key
 
 
 class GlossaryError(ValueError):
@@ -133,6 +133,10 @@ def load_glossary(path: Path) -> Glossary:
     return Glossary(terms, sections)
 
 
+# A phrasing names a topic; how people ask about it is the query parser's job, for every entry.
+_QUESTION_WORDS = re.compile(r"[哪吗呢啥谁几么]|为何|如何|是否|能否|怎样|怎么")
+
+
 def _phrases(item: dict, key: str, where: str) -> list[str]:
     values = item.get(key, [])
     if not isinstance(values, list):
@@ -140,6 +144,14 @@ def _phrases(item: dict, key: str, where: str) -> list[str]:
     phrases = [str(v).strip() for v in values]
     if any(not compact(p) for p in phrases):
         raise GlossaryError(f"{where}: {key} has an empty phrase")
+    for phrase in phrases:
+        asks = _QUESTION_WORDS.search(fold(phrase))
+        if asks:
+            raise GlossaryError(
+                f"{where}: the phrase '{phrase}' asks a question ('{asks.group()}'); a phrasing "
+                "names the topic in everyday words (应用场景, not 有哪些应用): the question "
+                "words are understood for every entry alike"
+            )
     return phrases
 
 

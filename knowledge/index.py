@@ -20,6 +20,7 @@ from pathlib import Path
 
 import bm25s
 
+from knowledge.definitions import strip_enumeration
 from knowledge.model import Entry
 from knowledge.text import compact
 
@@ -28,7 +29,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 6  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 8  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -78,16 +79,19 @@ class KnowledgeIndex:
             entry = entries[i]
             is_term = entry.kind == "term"
             own_names = (
-                [*entry.aliases, *entry.pinyin] if is_term else [entry.title, *entry.aliases]
+                [*entry.aliases, *entry.pinyin]
+                if is_term
+                else [entry.title, strip_enumeration(entry.title), *entry.aliases]
             )
-            for name in own_names:
+            # Everyday phrasings are found in questions like names, but never as typos.
+            for name in [*own_names, *entry.phrasings]:
                 key = compact(name)
                 if not key:
                     continue
                 owners = names.setdefault(key, [])
                 if i not in owners:
                     owners.append(i)
-                if is_term:
+                if is_term and name in own_names:
                     term_names.append(key)
                     term_name_owner.append(i)
         vocabulary = data["vocabulary"]

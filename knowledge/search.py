@@ -174,6 +174,16 @@ class Knowledge:
         self._overviews = frozenset(index.overviews)
         self._synonyms = index.synonyms
         self._sounds = SoundIndex(index.name_sounds) if index.name_sounds else None
+        # Chinese names inside longer ones (预训练 in 预训练模型): a homophone of the longer
+        # may hide behind an exact match of the shorter.
+        self._longer_names: dict[str, list[str]] = {}
+        sound_names = {n for n, _ in index.name_sounds}
+        for name in sound_names:
+            for size in range(2, len(name)):
+                for start in range(len(name) - size + 1):
+                    part = name[start : start + size]
+                    if part in sound_names:
+                        self._longer_names.setdefault(part, []).append(name)
 
     @classmethod
     def from_data(cls, data: dict, tuning: SearchTuning = DEFAULT_TUNING) -> Knowledge:
@@ -264,7 +274,7 @@ class Knowledge:
         if not key:
             return SearchResult(status="no_answer", **base)
 
-        anchors = self._spot_names(cleaned)
+        anchors = self._spot_names(cleaned, parsed.core)
         if parsed.compares:
             named = self._distinct_owners(anchors, kind="term")
             if len(named) >= 2:  # each side has its own entry; none answers the comparison
@@ -298,7 +308,7 @@ class Knowledge:
 
     # --- names inside the question ------------------------------------------------------------
 
-    def _spot_names(self, cleaned: str) -> list[_Anchor]:
+    def _spot_names(self, cleaned: str, core: str) -> list[_Anchor]:
         """Every name of the knowledge inside the question: exactly, by sound, or misspelled.
 
         Longest first, without overlaps; a Latin name only as whole words ("ai" is not found
@@ -324,15 +334,20 @@ class Knowledge:
                 found.append(_Anchor(window, window, tuple(owners), "exact"))
                 for i in range(start, end):
                     taken[i] = True
-        # Homophones: runs of Chinese characters that sound like a name.
-        if self._sounds is not None and has_han(key):
-            free = "".join(c if not t else "\0" for c, t in zip(key, taken, strict=True))
+        # Homophones: runs of Chinese characters that sound like a name, looked for only in
+        # what the question asks about ("什么是" never needs the sound table). A longer name
+        # heard wins over a shorter one read: "预训练魔性" is 预训练模型, not 预训练.
+        free = compact(core)
+        for anchor in found:
+            if not self._longer_names.get(anchor.surface):
+                free = free.replace(anchor.surface, "\0" * len(anchor.surface))
+        if self._sounds is not None and has_han(free):
             for match in self._sounds.find(free):
                 owners = self._names.get(match.name)
                 if owners:
-                    found.append(
-                        _Anchor(free[match.start : match.end], match.name, tuple(owners), "sound")
-                    )
+                    surface = free[match.start : match.end]
+                    found = [a for a in found if a.surface not in surface]
+                    found.append(_Anchor(surface, match.name, tuple(owners), "sound"))
         # Misspelled English words: "transfomer", "chatgtp" inside a longer question.
         for word in _LATIN_WORD.findall(cleaned):
             word_key = compact(word)
@@ -388,8 +403,6 @@ class Knowledge:
         surfaces = [a.surface for a in anchors]
         words: list[str] = []
         for token in self.segmenter.tokens(parsed.core):
-            if any(compact(token) in s for s in surfaces):
-                continue  # part of a name already looked for
             if token not in self._df and has_han(token) and len(token) > 1:
                 pieces = self.segmenter.pieces(token)
                 if any(p in STOPWORDS for p in pieces):
@@ -398,10 +411,12 @@ class Knowledge:
                     content = content_tokens(pieces)
                     if all(len(p) > 1 or p in self._df for p in content):
                         words += content
-                    else:
+                    elif content:
                         words.append("".join(content))
                     continue
             words.append(token)
+        # Words that are part of a name already looked for count with the name.
+        words = [w for w in words if not any(compact(w) in s for s in surfaces)]
         for token in dict.fromkeys(words):
             # A word people use for one of the knowledge's words (病人 → 患者) counts as it.
             synonyms = tuple(self._synonyms.get(token, ())) if self.tuning.synonyms else ()
@@ -708,7 +723,10 @@ class Knowledge:
         best = ranked[0]
         if best.coverage < t.best_match_coverage:
             return False
-        if best.matched < t.best_match_specificity * self._idf(1):
+        # Telling words, or every word of a question asked in the knowledge's own common words
+        # ("AIGC 有哪些应用" in an article about AIGC's applications).
+        specific = best.matched >= t.best_match_specificity * self._idf(1)
+        if not specific and best.coverage < t.complete_coverage:
             return False
         if len(ranked) == 1:
             return True

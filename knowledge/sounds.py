@@ -11,26 +11,41 @@ False matches are kept out three ways:
 - only names of the knowledge (terms, aliases, everyday phrasings) are matched, never
   arbitrary words, and a run that already is a name is left alone.
 
-pypinyin's character table is loaded on first use only (about 0.1 s), so a question that
+pypinyin's character table is loaded on first use only (about 30 ms), so a question that
 matches exactly never pays for it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
 _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 MAX_READINGS = 32  # combinations of polyphone readings tried per run of characters
+MAX_SCAN_CHARS = 64  # characters of a question heard for homophones
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @lru_cache(maxsize=1)
 def _char_table() -> dict[int, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
+    """pypinyin's character table, read from its JSON copy: importing the package would
+    also load its 200 ms phrase dictionary, which single characters do not need."""
+    spec = importlib.util.find_spec("pypinyin")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        path = Path(location) / "pinyin_dict.json"
+        if path.exists():
+            with path.open(encoding="utf-8") as f:
+                return {int(code): readings for code, readings in json.load(f).items()}
+    from pypinyin.pinyin_dict import pinyin_dict  # pragma: no cover - no JSON copy
 
     return pinyin_dict
 
@@ -50,6 +65,7 @@ def readings(char: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_toneless(s) for s in raw.split(",") if s.strip()))
 
 
+@lru_cache(maxsize=4096)
 def fuzzy(syllable: str) -> str:
     """One key for syllables IMEs and accents confuse: zhi/zi, lan/nan, ying/yin."""
     for long, short in _FUZZY_INITIALS:
@@ -78,6 +94,7 @@ class SoundIndex:
         self._exact: dict[tuple[str, ...], list[str]] = {}
         self._fuzzy: dict[tuple[str, ...], list[str]] = {}
         self.lengths: set[int] = set()
+        firsts: dict[int, set[str]] = {}
         for name, syllables in names:
             if len(name) < 2 or len(syllables) != len(name):
                 continue
@@ -85,30 +102,40 @@ class SoundIndex:
             if len(name) >= 3:
                 self._fuzzy.setdefault(tuple(map(fuzzy, syllables)), []).append(name)
             self.lengths.add(len(name))
+            firsts.setdefault(len(name), set()).add(fuzzy(syllables[0]))
+        self._first_sounds = {n: frozenset(f) for n, f in firsts.items()}
 
     def __bool__(self) -> bool:
         return bool(self.lengths)
 
     def find(self, text: str, known: set[str] | frozenset[str] = frozenset()) -> list[SoundMatch]:
-        """Runs of `text` that sound like a name without being it, longest first, no overlap."""
+        """Runs of `text` that sound like a name without being it, longest first, no overlap.
+
+        Only the first MAX_SCAN_CHARS characters are heard: a pasted paragraph is searched by
+        its words, not by sound.
+        """
+        text = text[:MAX_SCAN_CHARS]
+        options = [readings(c) if _HAN.match(c) else () for c in text]
+        heads = [frozenset(map(fuzzy, o)) for o in options]
         found: list[SoundMatch] = []
         taken = [False] * len(text)
         for length in sorted(self.lengths, reverse=True):
+            firsts = self._first_sounds.get(length, frozenset())
             for start in range(len(text) - length + 1):
-                if any(taken[start : start + length]):
+                # Cheap test first: the first character must sound like some name's first.
+                if not heads[start] & firsts or any(taken[start : start + length]):
                     continue
                 run = text[start : start + length]
                 if run in known:
                     continue
-                name = self._match(run)
+                name = self._match(run, options[start : start + length])
                 if name:
                     found.append(SoundMatch(start, start + length, name))
                     for i in range(start, start + length):
                         taken[i] = True
         return sorted(found, key=lambda m: m.start)
 
-    def _match(self, run: str) -> str | None:
-        options = [readings(c) for c in run]
+    def _match(self, run: str, options: list[tuple[str, ...]]) -> str | None:
         if not all(options):
             return None
         combos = itertools.islice(itertools.product(*options), MAX_READINGS)

@@ -18,6 +18,7 @@ class SearchTuning:
     # The matched words must be specific: a lone "AI" or "模型" is too vague to answer.
     min_specificity: float = 0.3  # share of the weight of a word found in one entry only
     best_match_specificity: float = 0.55  # a best match needs a more telling word
+    complete_coverage: float = 0.95  # ...or to cover the whole question
     # A name inside a longer question drives the answer when it is this specific (a share of
     # the weight of a word found in one entry only): "MaaS" does, "AIGC" does not.
     focus_specificity: float = 0.5
@@ -36,7 +37,7 @@ class SearchTuning:
     rank_bm25: float = 0.1
     rank_name: float = 0.2
     rank_intent: float = 0.15  # an entry that speaks to the question's intent (风险, 用途…)
-    rank_intent_title: float = 0.15  # ...in its title or heading ("…的风险")
+    rank_intent_title: float = 0.3  # ...in its title or heading ("…的风险")
     rank_term: float = 0.05  # a glossary term over a section that merely mentions it
     rank_overview: float = 0.15  # "有哪些…": a section with sub-sections, which enumerates
     name_similarity_floor: float = 0.8  # below this, likeness to a name counts for nothing

@@ -110,13 +110,13 @@ def test_a_missing_seeds_folder_fails_the_build(tmp_path: Path, capsys) -> None:
 def test_every_entry_carries_its_everyday_phrasings(built: dict) -> None:
     entries = {e["id"]: e for e in built["entries"]}
     assert all(isinstance(e["phrasings"], list) for e in entries.values())
-    assert {"归谁所有", "版权归属"} <= set(entries["term:copyright"]["phrasings"])
+    assert {"著作权", "版权归属"} <= set(entries["term:copyright"]["phrasings"])
     curated = [e for e in entries.values() if e["source"]["file"] != "glossary.toml"]
     assert all(3 <= len(e["phrasings"]) <= 8 for e in curated), "the seed article is curated"
 
 
 def test_phrasings_are_indexed_like_names(built: dict) -> None:
     copyright_ = next(e for e in built["entries"] if e["id"] == "term:copyright")
-    assert "归谁所有" in copyright_["tokens"].split()
+    assert "版权归属" in copyright_["tokens"].split()
     energy = next(e for e in built["entries"] if "节能减排" in e["phrasings"])
     assert "节能减排" in energy["tokens"].split()

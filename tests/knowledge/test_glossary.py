@@ -132,16 +132,16 @@ def _build_with(tmp_path: Path, extra: str) -> tuple[int, str, Path]:
     ("extra", "message"),
     [
         (
-            PHRASED_TERM.format(lines='phrasings = ["归谁所有"]'),
-            "the phrase '归谁所有' is claimed by two entries: term 'copyright' and term 'phrased'",
+            PHRASED_TERM.format(lines='phrasings = ["版权归属"]'),
+            "the phrase '版权归属' is claimed by two entries: term 'copyright' and term 'phrased'",
         ),
         (
             '\n[[section]]\nheading = "引言"\nphrasings = ["盗图"]\n',
             "the phrase '盗图' is claimed by two entries: term 'copyright' and section '引言'",
         ),
         (  # shared on one side only is still a clash
-            PHRASED_TERM.format(lines='shared_phrasings = ["归谁所有"]'),
-            "the phrase '归谁所有' is claimed by two entries",
+            PHRASED_TERM.format(lines='shared_phrasings = ["版权归属"]'),
+            "the phrase '版权归属' is claimed by two entries",
         ),
         (
             PHRASED_TERM.format(lines='phrasings = ["MaaS"]'),
@@ -150,6 +150,10 @@ def _build_with(tmp_path: Path, extra: str) -> tuple[int, str, Path]:
         (
             PHRASED_TERM.format(lines='phrasings = ["好用", " "]'),
             "phrasings has an empty phrase",
+        ),
+        (
+            PHRASED_TERM.format(lines='phrasings = ["有哪些应用"]'),
+            "the phrase '有哪些应用' asks a question ('哪')",
         ),
         (
             '\n[[section]]\nheading = "不存在的小节"\nphrasings = ["随便说说"]\n',
