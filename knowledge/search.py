@@ -296,6 +296,10 @@ class Knowledge:
                 item.name = max(item.name, similarity)
 
         answer, score, status = self._choose(parsed, scored, exact, anchors, groups)
+        if answer is not None and not exact and self._names_something_unknown(cleaned, anchors):
+            # "Sora 那种视频生成模型是什么原理": the question is about a thing the knowledge has
+            # never heard of; an answer about the words around it would be a guess.
+            answer, status = None, "no_answer"
         alternatives = self._alternatives(answer, scored)
         if answer is None:
             return SearchResult(status="no_answer", alternatives=alternatives, **base)
@@ -361,6 +365,25 @@ class Knowledge:
                     found.append(_Anchor(word_key, name, (owner,), "typo"))
                     break
         return found
+
+    def _names_something_unknown(self, cleaned: str, anchors: Sequence[_Anchor]) -> bool:
+        """A Chinese question that names a product or technique in Latin letters the
+        knowledge does not know (not a word of it, not a name, not a misspelled name)."""
+        if not has_han(cleaned):
+            return False  # in an English question unknown words are just English
+        spotted = {a.surface for a in anchors}
+        for word in _LATIN_WORD.findall(cleaned):
+            key = compact(word)
+            if len(key) < 3 or key in STOPWORDS or key in spotted or key in self._names:
+                continue
+            if self._df.get(key) or self._df.get(content_tokens([key])[0] if key else key):
+                continue
+            if any(
+                similarity >= self.tuning.typo_accept for _, similarity in self._typo_matches(key)
+            ):
+                continue
+            return True
+        return False
 
     def _distinct_owners(self, anchors: Sequence[_Anchor], kind: str) -> list[int]:
         out: list[int] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 class SearchTuning:
     # Coverage: the IDF-weighted share of the question's words an entry contains.
     accept_coverage: float = 0.6  # answers on its own
-    best_match_coverage: float = 0.5  # shown as a best match when it also leads clearly
+    best_match_coverage: float = 0.55  # shown as a best match when it also leads clearly
     suggest_coverage: float = 0.5  # offered as "did you mean"
     # The matched words must be specific: a lone "AI" or "模型" is too vague to answer.
     min_specificity: float = 0.3  # share of the weight of a word found in one entry only
