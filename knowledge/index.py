@@ -29,7 +29,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 8  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 9  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -56,6 +56,7 @@ class KnowledgeIndex:
     short_names: frozenset[str]  # two-letter abbreviations, the only Latin names that short
     overviews: list[int]  # sections whose heading has sub-sections (they enumerate)
     synonyms: dict[str, list[str]]  # a word people use → the knowledge's words for it
+    article_ends: dict[str, tuple[int, int]]  # article file → its first and last section
 
     @classmethod
     def from_data(cls, data: dict) -> KnowledgeIndex:
@@ -121,6 +122,7 @@ class KnowledgeIndex:
             facts=list(data.get("facts", [])),
             name_sounds=_name_sounds(names),
             overviews=_overviews(entries),
+            article_ends=_article_ends(entries, answerable),
             synonyms={
                 word: [t for t in targets if t in df]
                 for word, targets in data.get("synonyms", {}).items()
@@ -129,6 +131,16 @@ class KnowledgeIndex:
                 k for k in (compact(entries[i].abbr) for i in answerable) if len(k) == 2
             ),
         )
+
+
+def _article_ends(entries: list[Entry], answerable: list[int]) -> dict[str, tuple[int, int]]:
+    ends: dict[str, tuple[int, int]] = {}
+    for i in answerable:
+        entry = entries[i]
+        if entry.kind == "section":
+            first, _ = ends.get(entry.source.file, (i, i))
+            ends[entry.source.file] = (first, i)
+    return ends
 
 
 def _overviews(entries: list[Entry]) -> list[int]:

@@ -651,6 +651,9 @@ class Knowledge:
             key=lambda s: (-self._rank(s, key, top_bm25), s.index),
         )
         focus = self._focus(exact, anchors, groups)
+        placed = self._by_position(parsed, focus)
+        if placed is not None:
+            return placed, 1.0, "answered"
         if focus:
             return self._answer_about(focus, parsed, ranked, scored, exact)
         by_name = max(scored.values(), key=lambda s: (s.name, -s.index), default=None)
@@ -672,6 +675,30 @@ class Knowledge:
         if best_topic is not None and self._clear_lead(ranked, key, top_bm25):
             return best_topic.index, best_topic.coverage, "best_match"
         return None, 0.0, "no_answer"
+
+    def _by_position(self, parsed: ParsedQuery, focus: list[int]) -> int | None:
+        """ "文章开头那段说了啥", "最后是怎么总结的": the opening or closing section of the
+        article the question is about (the one its names appear in, or the only one)."""
+        wanted = [n for n in ("opening", "closing") if n in parsed.intents]
+        if len(wanted) != 1:
+            return None
+        ends = self._index.article_ends
+        if not ends:
+            return None
+        files = {self.entries[i].source.file for i in focus}
+        if focus and self.entries[focus[0]].kind == "term":
+            # A term's article: the one whose sections mention it.
+            files = {
+                self.entries[j].source.file
+                for j in self._section_positions(focus[0])
+                if self.entries[j].kind == "section"
+            }
+        if not files and len(ends) == 1:
+            files = set(ends)
+        if len(files) != 1:
+            return None
+        first, last = ends.get(next(iter(files)), (None, None))
+        return first if wanted[0] == "opening" else last
 
     def _focus(
         self, exact: list[int], anchors: Sequence[_Anchor], groups: Sequence[_Group]
