@@ -444,7 +444,7 @@ class Knowledge:
             # A word people use for one of the knowledge's words (病人 → 患者) counts as it.
             synonyms = tuple(self._synonyms.get(token, ())) if self.tuning.synonyms else ()
             tokens = (token, *synonyms)
-            weight = self._group_weight((token,) if token in self._df else tokens)
+            weight = self._group_weight((token,))
             groups.append(_Group("word", tokens=tokens, weight=weight))
         if groups:
             heaviest = max(g.weight for g in groups)
@@ -554,11 +554,16 @@ class Knowledge:
                     hit = self._speaks_to(d, group.tokens)
                     intent += hit
                 else:
-                    hit = any(
-                        ((hits := token_hits.get(token)) is not None and bool(hits[d]))
+                    found = [
+                        i
+                        for i, token in enumerate(group.tokens)
+                        if ((hits := token_hits.get(token)) is not None and bool(hits[d]))
                         or (has_han(token) and token in self._haystack(d))
-                        for token in group.tokens
-                    )
+                    ]
+                    if found and found[0] > 0:  # only through a synonym: partly the same
+                        covered += self.tuning.synonym_credit * group.weight
+                        continue
+                    hit = bool(found)
                 if hit:
                     covered += group.weight
             owner = any(index in a.owners for a in anchors)

@@ -20,7 +20,7 @@ from knowledge.stopwords import STOPWORDS
 from knowledge.text import fold
 
 # Groups larger than this are loose ("人, 士, 人物…" is fine; 30 words of "做" is not).
-MAX_GROUP_WORDS = 12
+MAX_GROUP_WORDS = 6
 MIN_WORD_CHARS = 2  # single characters are too ambiguous to stand for anything
 
 
