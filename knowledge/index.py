@@ -29,7 +29,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 9  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 10  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -123,8 +123,9 @@ class KnowledgeIndex:
             name_sounds=_name_sounds(names),
             overviews=_overviews(entries),
             article_ends=_article_ends(entries, answerable),
+            # Targets are looked for as tokens, and Chinese ones also inside the text.
             synonyms={
-                word: [t for t in targets if t in df]
+                word: [t for t in targets if t in df or _HAN.search(t)]
                 for word, targets in data.get("synonyms", {}).items()
             },
             short_names=frozenset(

