@@ -92,6 +92,26 @@ class _Group:
     terms: frozenset[str] = frozenset()  # names: term ids a section may list as mentioned
 
 
+def _mentions(haystack: str, key: str) -> bool:
+    """Whether compact text names `key`: a Chinese name of two characters or more anywhere,
+    a Latin one only as a whole word ("fl" is not in "flow")."""
+    if len(key) < 2:
+        return False
+    if not key.isascii():
+        return key in haystack
+    start = haystack.find(key)
+    while start >= 0:
+        end = start + len(key)
+        before = haystack[start - 1] if start else ""
+        after = haystack[end] if end < len(haystack) else ""
+        if not (before.isascii() and before.isalnum()) and not (
+            after.isascii() and after.isalnum()
+        ):
+            return True
+        start = haystack.find(key, start + 1)
+    return False
+
+
 def _compact_with_bounds(text: str) -> tuple[str, set[int], set[int]]:
     """The compact form of folded text, with where its words start and end.
 
@@ -275,13 +295,12 @@ class Knowledge:
             return SearchResult(status="no_answer", **base)
 
         anchors = self._spot_names(cleaned, parsed.core)
-        if parsed.compares:
-            named = self._distinct_owners(anchors, kind="term")
-            if len(named) >= 2:  # each side has its own entry; none answers the comparison
-                hits = tuple(Hit(self.entries[i], 0.9) for i in named[:MAX_ALTERNATIVES])
-                return SearchResult(status="no_answer", alternatives=hits, **base)
         groups = self._query_groups(parsed, anchors)
         scored = self._score(groups, anchors, parsed.intents)
+        if parsed.compares:
+            named = self._distinct_owners(anchors, kind="term")
+            if len(named) >= 2:
+                return self._compare(named, scored, base)
         exact = next(
             (found for k in parsed.name_variants(key) if (found := self._names.get(k))), []
         )
@@ -307,6 +326,23 @@ class Knowledge:
             status=status,
             answer=Hit(self.entries[answer], score),
             alternatives=alternatives,
+            **base,
+        )
+
+    def _compare(self, named: list[int], scored: dict[int, _Scored], base: dict) -> SearchResult:
+        """ "UGC vs PGC": an entry that speaks of both sides answers as a best match (the
+        knowledge has no comparison as such); each side's own entry is offered too."""
+        sides = tuple(Hit(self.entries[i], 0.9) for i in named[:MAX_ALTERNATIVES])
+        both = [s for s in scored.values() if all(self._about(s.index, i) for i in named)]
+        if not both:
+            return SearchResult(status="no_answer", alternatives=sides, **base)
+        # A side's own entry that names the other first (a definition that contrasts them).
+        best = min(both, key=lambda s: (s.index not in named, -s.coverage, s.index))
+        others = tuple(h for h in sides if h.entry.id != self.entries[best.index].id)
+        return SearchResult(
+            status="best_match",
+            answer=Hit(self.entries[best.index], max(best.coverage, 0.5)),
+            alternatives=others,
             **base,
         )
 
@@ -548,7 +584,7 @@ class Knowledge:
                         if entry_terms is None:
                             entry_terms = set(self.entries[index].terms)
                         hit = bool(group.terms & entry_terms) or any(
-                            k in self._own_haystack(d) for k in group.keys
+                            _mentions(self._own_haystack(d), k) for k in group.keys
                         )
                 elif group.kind == "intent":
                     hit = self._speaks_to(d, group.tokens)
@@ -737,7 +773,7 @@ class Knowledge:
         if doc is None:
             return False
         names = self._name_keys(focus)[1:] if target.kind == "term" else self._name_keys(focus)
-        return any(len(k) >= 2 and k in self._own_haystack(doc) for k in names)
+        return any(_mentions(self._own_haystack(doc), k) for k in names)
 
     def _answer_about(
         self,
