@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,6 +138,16 @@ def load_glossary(path: Path) -> Glossary:
 _QUESTION_WORDS = re.compile(r"[哪吗呢啥谁几么]|为何|如何|是否|能否|怎样|怎么")
 
 
+@lru_cache(maxsize=1)
+def _question_phrases() -> frozenset[str]:
+    from knowledge.cleaning import query_words
+
+    words = query_words()
+    return frozenset(
+        compact(p) for p in (*words.all_phrases(), *(a for i in words.intents for a in i.ask))
+    )
+
+
 def _phrases(item: dict, key: str, where: str) -> list[str]:
     values = item.get(key, [])
     if not isinstance(values, list):
@@ -145,6 +156,11 @@ def _phrases(item: dict, key: str, where: str) -> list[str]:
     if any(not compact(p) for p in phrases):
         raise GlossaryError(f"{where}: {key} has an empty phrase")
     for phrase in phrases:
+        if compact(phrase) in _question_phrases():
+            raise GlossaryError(
+                f"{where}: the phrase '{phrase}' is how people ask about any entry (an intent "
+                "or filler in knowledge/query_words.toml), not an everyday name for this one"
+            )
         asks = _QUESTION_WORDS.search(fold(phrase))
         if asks:
             raise GlossaryError(

@@ -410,7 +410,7 @@ class Knowledge:
         spotted = {a.surface for a in anchors}
         for word in _LATIN_WORD.findall(cleaned):
             key = compact(word)
-            if len(key) < 3 or key in STOPWORDS or key in spotted or key in self._names:
+            if len(key) < 2 or key in STOPWORDS or key in spotted or key in self._names:
                 continue
             if self._df.get(key) or self._df.get(content_tokens([key])[0] if key else key):
                 continue
@@ -520,8 +520,12 @@ class Knowledge:
 
     def _group_weight(self, group: tuple[str, ...]) -> float:
         dfs = [self._df.get(t, 0) for t in group]
-        # A word the knowledge never uses as a token weighs as much as the rarest one.
-        weight = max((self._idf(df) for df in dfs if df), default=self._idf(0))
+        # A word the knowledge never uses weighs like its rarest words (unknown_weight: 1), or
+        # less: a chatty word the articles never use is not always the topic.
+        weight = max(
+            (self._idf(df) for df in dfs if df),
+            default=self.tuning.unknown_weight * self._idf(0),
+        )
         if all(len(t) == 1 and has_han(t) for t in group):
             weight *= self.tuning.single_char_weight  # single characters say little alone
         return weight
