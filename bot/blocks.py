@@ -167,6 +167,7 @@ def answer_blocks(result: SearchResult, lookup: Lookup, *, shareable: bool) -> l
         shareable=shareable,
         alternatives=[h.entry for h in result.alternatives],
         truncated=result.truncated,
+        best_match=result.status == "best_match",
     )
 
 
@@ -179,10 +180,13 @@ def entry_blocks(
     shareable: bool,
     alternatives: Sequence[Entry] = (),
     truncated: bool = False,
+    best_match: bool = False,
 ) -> list[dict]:
     blocks: list[Block] = []
     if truncated:
         blocks.append(_context(m.TRUNCATED[lang].format(limit=MAX_QUERY_CHARS)))
+    if best_match:
+        blocks.append(_context(f":mag: {m.BEST_MATCH_NOTE[lang]}"))
     blocks += _entry_body(entry, lang, lookup)
     carried = carried_query(unescape(query))
     if shareable:
@@ -191,7 +195,7 @@ def entry_blocks(
             ActionsBlock(elements=[_button(m.SHARE_BUTTON[lang], SHARE_ACTION, share, "primary")])
         )
     if alternatives:
-        blocks.append(_context(m.DID_YOU_MEAN[lang]))
+        blocks.append(_context((m.ALSO_SEE if best_match else m.DID_YOU_MEAN)[lang]))
         blocks.append(
             ActionsBlock(elements=_alternative_buttons(alternatives, lang, carried, shareable))
         )
@@ -219,8 +223,8 @@ def _entry_body(entry: Entry, lang: str, lookup: Lookup) -> list[Block]:
         text = f"{entry.gloss}\n\n{text}"
     if entry.figure_only or not text.strip():
         text = m.FIGURE_UNAVAILABLE
-    # Leave room for the notice, header, context, share button and alternatives.
-    blocks += _text_sections(escape(text))[: MAX_BLOCKS - 7]
+    # Leave room for the notices, header, context, share button and alternatives.
+    blocks += _text_sections(escape(text))[: MAX_BLOCKS - 8]
     context = [f"{m.SOURCE_LABEL[lang]}: {escape(entry.source.label())}"]
     if entry.kind == "term":
         names = " · ".join(n for n in (entry.en, entry.abbr) if n and n != entry.title)
@@ -267,6 +271,8 @@ def shared_answer_blocks(
 def answer_text(result: SearchResult) -> str:
     """Plain notification text that goes beside the blocks."""
     if result.answer is not None:
+        if result.status == "best_match":
+            return f"{m.BEST_MATCH_NOTE[result.language]} {result.answer.entry.title}"
         return result.answer.entry.title
     if result.status == "empty":
         return m.USAGE[result.language]

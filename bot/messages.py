@@ -41,6 +41,12 @@ FIGURE_UNAVAILABLE = "原文此处是一张图表，图表内容在知识库中�
 SLASH_COMMAND = "/aigc"
 SHARE_BUTTON = {"zh": "在频道中分享", "en": "Share in channel"}
 DID_YOU_MEAN = {"zh": "你是不是想找…", "en": "Did you mean…"}
+# A best match: one entry clearly leads but covers the question only in part.
+BEST_MATCH_NOTE = {
+    "zh": "可能不完全是你问的：这是知识库里最接近的内容。",
+    "en": "This may not be exactly what you asked: it is the closest the knowledge base has.",
+}
+ALSO_SEE = {"zh": "也可以看看…", "en": "You could also look at…"}
 RELATED_LABEL = {"zh": "相关术语", "en": "Related"}
 ENGLISH_NAME_LABEL = {"zh": "英文", "en": "English"}
 ASKED_BY = {"zh": "<@{user}> 问：{query}", "en": "<@{user}> asked: {query}"}

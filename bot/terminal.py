@@ -40,6 +40,8 @@ def render_result(result: SearchResult) -> str:
             lines.append(m.NO_SUGGESTIONS[lang])
         return "\n".join(lines)
     entry = result.answer.entry
+    if result.status == "best_match":
+        lines.append(f"({m.BEST_MATCH_NOTE[lang]})")
     lines.append(f"■ {entry.title}")
     if entry.kind == "term":
         names = " · ".join(n for n in (entry.en, entry.abbr) if n)

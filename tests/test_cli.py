@@ -98,3 +98,15 @@ def test_unknown_options_are_refused_outside_build(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["ask", "--bogus"])
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_ask_shows_a_best_match_with_its_note(capsys) -> None:
+    from bot import messages as m
+
+    assert main(["ask", "CLIP 到底有啥用啊 老看到有人提"]) == 0
+    out = capsys.readouterr().out
+    assert m.BEST_MATCH_NOTE["zh"] in out
+    assert "CLIP" in out
+    assert main(["ask", "--json", "CLIP 到底有啥用啊 老看到有人提"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["status"] == "best_match" and row["answer"]["id"] == "term:clip"

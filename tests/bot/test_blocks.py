@@ -41,6 +41,7 @@ def test_every_entry_renders_within_slack_limits_in_both_languages(knowledge):
                 shareable=True,
                 alternatives=[a for a in alternatives if a],
                 truncated=True,
+                best_match=True,
             )
             check_limits(blocks)
             shared = b.shared_answer_blocks(
@@ -135,3 +136,28 @@ def test_button_values_round_trip_and_garbage_decodes_to_nothing():
 def test_long_text_is_split_into_sections_within_the_limit():
     sections = b._text_sections("甲" * 7000 + "\n" + "乙" * 10)
     assert [len(s.text.text) for s in sections] == [3000, 3000, 1011]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_best_match_says_it_may_not_be_exactly_what_was_asked(knowledge, lang):
+    entry = knowledge.get("term:clip")
+    result = SearchResult(
+        query="CLIP 到底有啥用啊 老看到有人提",
+        status="best_match",
+        answer=Hit(entry, 0.4),
+        alternatives=(Hit(knowledge.get("term:multimodal"), 0.3),),
+        language=lang,
+    )
+    blocks = b.answer_blocks(result, knowledge.get, shareable=True)
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert m.BEST_MATCH_NOTE[lang] in shown
+    assert m.ALSO_SEE[lang] in shown and m.DID_YOU_MEAN[lang] not in shown
+    assert m.BEST_MATCH_NOTE[lang] in b.answer_text(result)
+    check_limits(blocks)
+
+
+def test_a_confident_answer_carries_no_best_match_note(knowledge):
+    result = knowledge.search("什么是MaaS")
+    assert result.status == "answered"
+    shown = json.dumps(b.answer_blocks(result, knowledge.get, shareable=True), ensure_ascii=False)
+    assert m.BEST_MATCH_NOTE["zh"] not in shown
