@@ -3,7 +3,6 @@ and teams ask the same questions again and again, so a repeat costs a dictionary
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -11,22 +10,6 @@ from dataclasses import dataclass, replace
 from bot import blocks as b
 from knowledge import Knowledge, SearchResult
 from knowledge.text import clean_query
-
-# Slack markup in a message: <@U123|ann>, <#C123|general>, <!here>, <https://x.y|label>.
-_MARKUP = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
-
-
-def plain_query(text: str) -> str:
-    """What to search for in Slack text: link labels kept; mentions, channel references and
-    broadcasts dropped, so "什么是MaaS <!channel>" is the question "什么是MaaS"."""
-
-    def replace(match: re.Match) -> str:
-        sigil, _, label = match.groups()
-        if sigil:
-            return " "
-        return f" {label or ''} "
-
-    return re.sub(r"\s+", " ", _MARKUP.sub(replace, text)).strip()
 
 
 @dataclass(frozen=True)
@@ -55,8 +38,9 @@ class Answerer:
         reply = self.cached(query, shareable=shareable)
         if reply is not None:
             return reply
-        # Searched without markup, but shown back as the user wrote it (escaped when rendered).
-        result = replace(self.knowledge.search(plain_query(query)), query=clean_query(query)[0])
+        # The knowledge's query cleaner drops Slack markup, mentions and emoji before search;
+        # the question is shown back as the user wrote it (escaped when rendered).
+        result = replace(self.knowledge.search(query), query=clean_query(query)[0])
         reply = Reply(
             result,
             b.answer_blocks(result, self.knowledge.get, shareable=shareable),

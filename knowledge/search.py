@@ -23,14 +23,21 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from knowledge.cleaning import NUMBER_CUE, clean_question
+from knowledge.cleaning import NUMBER_CUE, clean_question, strip_markup
 from knowledge.index import EntryList, KnowledgeDataError, KnowledgeIndex, load_index
 from knowledge.model import Article, Entry, Fact, Hit, SearchResult, Status
 from knowledge.paths import default_paths, index_cache_dir
 from knowledge.query import ParsedQuery, parse_query
 from knowledge.sounds import SoundIndex
 from knowledge.stopwords import STOPWORDS
-from knowledge.text import Segmenter, clean_query, compact, content_tokens, has_han
+from knowledge.text import (
+    MAX_QUERY_CHARS,
+    Segmenter,
+    clean_query,
+    compact,
+    content_tokens,
+    has_han,
+)
 from knowledge.tuning import DEFAULT_TUNING, SearchTuning
 
 log = logging.getLogger(__name__)
@@ -190,6 +197,9 @@ class Knowledge:
         self._own_haystacks: dict[int, str] = {}
         self._name_key_cache: dict[int, list[str]] = {}
         self._doc_of = {index: doc for doc, index in enumerate(index.answerable)}
+        # For spotting names inside a question: which characters start one, how long they get.
+        self._name_initials = frozenset(k[0] for k in index.names if k)
+        self._longest_name = min(MAX_NAME_CHARS, max((len(k) for k in index.names), default=0))
         self._short_names = index.short_names
         self._overviews = frozenset(index.overviews)
         self._synonyms = index.synonyms
@@ -281,7 +291,11 @@ class Knowledge:
     # --- search -----------------------------------------------------------------------------
 
     def search(self, query: str) -> SearchResult:
-        text, truncated = clean_query(query)
+        # Markup first, so a paste of mentions is no question and the length limit counts words;
+        # of a huge paste only a generous head is read.
+        head = query[: MAX_QUERY_CHARS * 8]
+        text, truncated = clean_query(strip_markup(head))
+        truncated = truncated or (len(query) > len(head) and bool(text))
         if not text:
             return SearchResult(query=text, status="empty", truncated=truncated)
         cleaned = clean_question(text)
@@ -358,22 +372,29 @@ class Knowledge:
         if not key:
             return []
         found: list[_Anchor] = []
-        taken = [False] * len(key)
-        longest = min(len(key), MAX_NAME_CHARS)
-        for length in range(longest, 1, -1):
-            for start in range(len(key) - length + 1):
-                end = start + length
-                if any(taken[start:end]):
-                    continue
+        # Every window that is a name, then the longest first without overlaps.
+        hits: list[tuple[int, int]] = []
+        for start, ch in enumerate(key):
+            if ch not in self._name_initials:
+                continue
+            for end in range(min(len(key), start + self._longest_name), start + 1, -1):
                 window = key[start:end]
-                owners = self._names.get(window)
-                if not owners or (window.isascii() and not (start in starts and end in ends)):
+                if window not in self._names:
+                    continue
+                if window.isascii() and not (start in starts and end in ends):
                     continue
                 if window.isascii() and len(window) < 3 and window not in self._short_names:
                     continue
-                found.append(_Anchor(window, window, tuple(owners), "exact"))
-                for i in range(start, end):
-                    taken[i] = True
+                hits.append((start, end))
+        taken = [False] * len(key)
+        for start, end in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
+            if any(taken[start:end]):
+                continue
+            window = key[start:end]
+            if all(a.name != window for a in found):  # a name said twice is one name
+                found.append(_Anchor(window, window, tuple(self._names[window]), "exact"))
+            for i in range(start, end):
+                taken[i] = True
         # Homophones: runs of Chinese characters that sound like a name, looked for only in
         # what the question asks about ("什么是" never needs the sound table). A longer name
         # heard wins over a shorter one read: "预训练魔性" is 预训练模型, not 预训练.

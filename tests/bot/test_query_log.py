@@ -61,7 +61,7 @@ def test_the_in_memory_query_log_keeps_the_latest_and_counts_the_misses():
 
 
 def test_slack_markup_is_not_part_of_the_question() -> None:
-    from bot.answers import plain_query
+    from knowledge.cleaning import strip_markup as plain_query
 
     assert plain_query("什么是MaaS <!channel>") == "什么是MaaS"
     assert (
