@@ -60,6 +60,7 @@ class QueryWords:
     suffixes: tuple[str, ...]
     anywhere: tuple[str, ...]
     intents: tuple[Intent, ...] = ()
+    generic_nouns: frozenset[str] = frozenset()
 
     @classmethod
     def from_toml(cls, path: Path = WORDS_FILE) -> QueryWords:
@@ -82,6 +83,7 @@ class QueryWords:
                 )
                 for name, table in data.get("intents", {}).items()
             ),
+            generic_nouns=frozenset(fold(w) for w in data.get("generic", {}).get("nouns", ())),
         )
 
     def all_phrases(self) -> tuple[str, ...]:

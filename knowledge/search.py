@@ -23,7 +23,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from knowledge.cleaning import NUMBER_CUE, clean_question, strip_markup
+from knowledge.cleaning import NUMBER_CUE, clean_question, query_words, strip_markup
 from knowledge.index import EntryList, KnowledgeDataError, KnowledgeIndex, load_index
 from knowledge.model import Article, Entry, Fact, Hit, SearchResult, Status
 from knowledge.paths import default_paths, index_cache_dir
@@ -329,7 +329,14 @@ class Knowledge:
                 item.name = max(item.name, similarity)
 
         answer, score, status = self._choose(parsed, scored, exact, anchors, groups)
-        if answer is not None and not exact and self._names_something_unknown(cleaned, anchors):
+        if (
+            answer is not None
+            and not exact
+            and (
+                self._names_something_unknown(cleaned, anchors)
+                or self._asks_of_something_unknown(parsed.core, anchors)
+            )
+        ):
             # "Sora 那种视频生成模型是什么原理": the question is about a thing the knowledge has
             # never heard of; an answer about the words around it would be a guess.
             answer, status = None, "no_answer"
@@ -423,6 +430,32 @@ class Knowledge:
                     break
         return found
 
+    def _asks_of_something_unknown(self, core: str, anchors: Sequence[_Anchor]) -> bool:
+        """ "大语言模型的幻觉问题": in "X的Y" the question is about Y. When X is a name of the
+        knowledge but Y is a word it never uses, the name was only a qualifier."""
+        folded = compact(core)
+        for anchor in anchors:
+            at = folded.find(anchor.surface + "的")
+            if at < 0:
+                continue
+            rest = folded[at + len(anchor.surface) + 1 :]
+            head = next(iter(self.segmenter.tokens(rest)), "")
+            if (
+                head
+                and has_han(head)
+                and len(head) > 1
+                and head not in query_words().generic_nouns
+                and self._unknown_word(head)
+            ):
+                return True
+        return False
+
+    def _unknown_word(self, word: str) -> bool:
+        """Not a token, name or phrasing of the knowledge, nor a synonym of one."""
+        if self._df.get(word) or word in self._names:
+            return False
+        return not any(self._df.get(t) for t in self._synonyms.get(word, ()))
+
     def _names_something_unknown(self, cleaned: str, anchors: Sequence[_Anchor]) -> bool:
         """A Chinese question that names a product or technique in Latin letters the
         knowledge does not know (not a word of it, not a name, not a misspelled name)."""
@@ -495,8 +528,15 @@ class Knowledge:
                         words.append("".join(content))
                     continue
             words.append(token)
-        # Words that are part of a name already looked for count with the name.
-        words = [w for w in words if not any(compact(w) in s for s in surfaces)]
+        # Words that are part of a name already looked for count with the name; a generic noun
+        # the knowledge never uses ("思路", "门道") says nothing about the topic.
+        generic = query_words().generic_nouns
+        words = [
+            w
+            for w in words
+            if not any(compact(w) in s for s in surfaces)
+            and not (w in generic and w not in self._df)
+        ]
         for token in dict.fromkeys(words):
             # A word people use for one of the knowledge's words (病人 → 患者) counts as it.
             synonyms = tuple(self._synonyms.get(token, ())) if self.tuning.synonyms else ()

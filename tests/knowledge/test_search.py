@@ -220,3 +220,30 @@ def test_corrupt_knowledge_file_names_path_and_fix(tmp_path: Path, content: str)
         Knowledge.load(path)
     assert str(path) in str(err.value)
     assert "python -m bot build" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "扩散模型的蒸馏怎么做",  # "X的Y": about Y, a word the knowledge never uses
+        "Midjourney 用的生成模型是什么原理",  # names a product the knowledge does not know
+        "预训练模型的量化会掉多少精度",
+    ],
+)
+def test_a_known_name_in_passing_does_not_answer_a_question_about_something_else(
+    kb: Knowledge, query: str
+) -> None:
+    assert kb.search(query).answer is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("AIGC的版权问题", "知识产权"),  # the head is a word the knowledge uses
+        ("合成数据的思路是什么", "合成数据"),  # a generic head noun keeps the topic
+    ],
+)
+def test_a_name_with_a_known_or_generic_head_still_answers(
+    kb: Knowledge, query: str, expected: str
+) -> None:
+    assert expected in answer_title_and_text(kb, query)
