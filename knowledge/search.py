@@ -36,6 +36,7 @@ from knowledge.text import (
     clean_query,
     compact,
     content_tokens,
+    fold,
     has_han,
 )
 from knowledge.tuning import DEFAULT_TUNING, SearchTuning
@@ -99,23 +100,20 @@ class _Group:
     terms: frozenset[str] = frozenset()  # names: term ids a section may list as mentioned
 
 
-def _mentions(haystack: str, key: str) -> bool:
-    """Whether compact text names `key`: a Chinese name of two characters or more anywhere,
-    a Latin one only as a whole word ("fl" is not in "flow")."""
+def _mentions(text: tuple[str, set[int], set[int]], key: str) -> bool:
+    """Whether text (compact, with its word bounds) names `key`: a Chinese name of two
+    characters or more anywhere, a Latin one only as whole words ("fl" is not in "flow",
+    "pgc" is in "PGC、UGC")."""
+    haystack, starts, ends = text
     if len(key) < 2:
         return False
     if not key.isascii():
         return key in haystack
-    start = haystack.find(key)
-    while start >= 0:
-        end = start + len(key)
-        before = haystack[start - 1] if start else ""
-        after = haystack[end] if end < len(haystack) else ""
-        if not (before.isascii() and before.isalnum()) and not (
-            after.isascii() and after.isalnum()
-        ):
+    at = haystack.find(key)
+    while at >= 0:
+        if at in starts and at + len(key) in ends:
             return True
-        start = haystack.find(key, start + 1)
+        at = haystack.find(key, at + 1)
     return False
 
 
@@ -194,7 +192,7 @@ class Knowledge:
         self._doc_count = len(index.answerable)
         self._df = index.df
         self._haystacks: dict[int, str] = {}
-        self._own_haystacks: dict[int, str] = {}
+        self._own_haystacks: dict[int, tuple[str, set[int], set[int]]] = {}
         self._name_key_cache: dict[int, list[str]] = {}
         self._doc_of = {index: doc for doc, index in enumerate(index.answerable)}
         # For spotting names inside a question: which characters start one, how long they get.
@@ -531,6 +529,7 @@ class Knowledge:
         # Words that are part of a name already looked for count with the name; a generic noun
         # the knowledge never uses ("思路", "门道") says nothing about the topic.
         generic = query_words().generic_nouns
+        english = not has_han(parsed.core)
         words = [
             w
             for w in words
@@ -542,15 +541,18 @@ class Knowledge:
             synonyms = tuple(self._synonyms.get(token, ())) if self.tuning.synonyms else ()
             tokens = (token, *synonyms)
             weight = self._group_weight((token,))
+            if english and not synonyms and token not in self._df and token.isascii():
+                # An English question to Chinese articles: a word neither they nor the lexicon
+                # know ("bring", "does") is glue more often than topic.
+                weight *= self.tuning.english_unknown_weight
             groups.append(_Group("word", tokens=tokens, weight=weight))
         if groups:
-            heaviest = max(g.weight for g in groups)
             for intent, answer_words in zip(parsed.intents, parsed.intent_groups, strict=False):
                 groups.append(
                     _Group(
                         "intent",
                         tokens=answer_words,
-                        weight=self.tuning.intent_weight * heaviest,
+                        weight=self.tuning.intent_weight * self._idf(1),
                         name=intent,
                     )
                 )
@@ -572,11 +574,15 @@ class Knowledge:
     def _own_haystack(self, doc: int) -> str:
         """What the entry itself says, without the headings above it: a sub-point of
         "…消费互联网、产业互联网和社会价值领域…" does not speak of 社会价值 by that."""
+        return self._own_text(doc)[0]
+
+    def _own_text(self, doc: int) -> tuple[str, set[int], set[int]]:
+        """The entry's own text, compact, with where its words start and end."""
         cached = self._own_haystacks.get(doc)
         if cached is None:
             e = self.entries[self._answerable[doc]]
             parts = [e.title, e.text, *e.aliases, *e.figures, e.gloss]
-            cached = self._own_haystacks[doc] = compact(" ".join(parts))
+            cached = self._own_haystacks[doc] = _compact_with_bounds(fold(" ".join(parts)))
         return cached
 
     def _group_weight(self, group: tuple[str, ...]) -> float:
@@ -649,7 +655,7 @@ class Knowledge:
                         if entry_terms is None:
                             entry_terms = set(self.entries[index].terms)
                         hit = bool(group.terms & entry_terms) or any(
-                            _mentions(self._own_haystack(d), k) for k in group.keys
+                            _mentions(self._own_text(d), k) for k in group.keys
                         )
                 elif group.kind == "intent":
                     hit = self._speaks_to(d, group.tokens)
@@ -838,7 +844,7 @@ class Knowledge:
         if doc is None:
             return False
         names = self._name_keys(focus)[1:] if target.kind == "term" else self._name_keys(focus)
-        return any(_mentions(self._own_haystack(doc), k) for k in names)
+        return any(_mentions(self._own_text(doc), k) for k in names)
 
     def _answer_about(
         self,
@@ -854,10 +860,11 @@ class Knowledge:
         wanted = len(parsed.intent_groups)
         if wanted:
             meeting = [s for s in pool if s.intent >= wanted]
-            # The thing itself, when its own text answers; else what speaks of it best.
-            chosen = next((s for s in meeting if s.index == focus[0]), None) or (
-                meeting[0] if meeting else None
-            )
+            # The thing itself, when its own text answers as much of the question as anything;
+            # else what speaks of it best.
+            itself = next((s for s in meeting if s.index == focus[0]), None)
+            best = meeting[0] if meeting else None
+            chosen = itself if itself and best and itself.coverage >= best.coverage else best
         elif len(focus) > 1:
             chosen = pool[0] if pool else None  # "X 和 Y 的关系": an entry about both
         else:

@@ -44,7 +44,8 @@ class SearchTuning:
     # Words that say little on their own weigh less.
     single_char_weight: float = 0.3
     unknown_weight: float = 1.0  # a word the knowledge never uses, relative to the rarest
-    intent_weight: float = 0.6  # the intent group, relative to the rarest word
+    english_unknown_weight: float = 0.3  # ...an English one in an English question, further
+    intent_weight: float = 0.6  # the intent group, relative to a word found in one entry
     unknown_piece_weight: float = 0.5  # BM25 of an unknown word's pieces
     synonyms: float = 1.0  # 1: thesaurus synonyms of a question's words are looked for; 0: off
     synonym_credit: float = 0.8  # a word found only through a synonym counts this much
