@@ -14,7 +14,7 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 10  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 11  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -120,7 +120,9 @@ class KnowledgeIndex:
             bm25=bm25,
             df=df,
             facts=list(data.get("facts", [])),
-            name_sounds=_name_sounds(names),
+            name_sounds=_name_sounds(
+                [*names, *(t for t in df if 3 <= len(t) <= 8 and t not in names)]
+            ),
             overviews=_overviews(entries),
             article_ends=_article_ends(entries, answerable),
             # Targets are looked for as tokens, and Chinese ones also inside the text.
@@ -154,8 +156,9 @@ def _overviews(entries: list[Entry]) -> list[int]:
     ]
 
 
-def _name_sounds(names: dict[str, list[int]]) -> list[tuple[str, tuple[str, ...]]]:
-    """Toneless syllables of every all-Chinese name, one per character (phrase-aware)."""
+def _name_sounds(names: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Toneless syllables of every all-Chinese name (and longer word of the knowledge), one per
+    character (phrase-aware)."""
     han_names = [k for k in names if 2 <= len(k) <= 12 and all(_HAN.match(c) for c in k)]
     if not han_names:
         return []

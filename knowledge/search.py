@@ -409,11 +409,12 @@ class Knowledge:
                 free = free.replace(anchor.surface, "\0" * len(anchor.surface))
         if self._sounds is not None and has_han(free):
             for match in self._sounds.find(free):
-                owners = self._names.get(match.name)
-                if owners:
-                    surface = free[match.start : match.end]
-                    found = [a for a in found if a.surface not in surface]
-                    found.append(_Anchor(surface, match.name, tuple(owners), "sound"))
+                # A name heard (和成数据), or a longer word of the knowledge (渐冻证 → 渐冻症),
+                # which then counts as that word.
+                owners = self._names.get(match.name, ())
+                surface = free[match.start : match.end]
+                found = [a for a in found if a.surface not in surface]
+                found.append(_Anchor(surface, match.name, tuple(owners), "sound"))
         # Misspelled English words: "transfomer", "chatgtp" inside a longer question.
         for word in _LATIN_WORD.findall(cleaned):
             word_key = compact(word)
@@ -490,6 +491,10 @@ class Knowledge:
         """
         groups: list[_Group] = []
         for anchor in anchors:
+            if not anchor.owners:  # a word heard, not a name: one word group, like typed
+                token = anchor.name
+                groups.append(_Group("word", tokens=(token,), weight=self._group_weight((token,))))
+                continue
             keys = set()
             terms = set()
             for owner in anchor.owners:

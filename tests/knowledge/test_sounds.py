@@ -61,3 +61,10 @@ def test_a_homophone_typo_answers_in_a_question(kb: Knowledge) -> None:
     result = kb.search("和成数据有啥用")
     assert result.answer is not None
     assert "合成数据" in result.answer.entry.text
+
+
+def test_a_longer_word_of_the_knowledge_is_heard_too(kb: Knowledge) -> None:
+    # 渐冻证 for 渐冻症: not a name, but a word the article uses, found by its sound.
+    result = kb.search("AIGC怎么帮助渐冻证患者")
+    assert result.answer is not None
+    assert "渐冻症" in result.answer.entry.text
