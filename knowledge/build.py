@@ -30,7 +30,7 @@ from knowledge.glossary import (
 )
 from knowledge.glossary import read_glossary as read_glossary  # re-exported for tests/fuzz
 from knowledge.paths import default_paths, jieba_cache_dir
-from knowledge.synonyms import load_lexicon, merge_tables, synonym_groups, synonym_table
+from knowledge.synonyms import load_lexicon, synonym_table
 from knowledge.text import Segmenter, compact, fold, has_han
 
 FORMAT_VERSION = 1
@@ -131,12 +131,10 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
     everyday = sorted(w for w in lexicon if has_han(w) and " " not in w and w not in glossary_words)
     full = full_tokenizer([*glossary_words, *everyday])
     words, total = build_vocabulary(full, [_index_text(e) for e in entries], glossary_words)
-    # Everyday synonyms of the knowledge's words (病人 → 患者, startup → 创业企业), cut whole in
+    # Everyday words for the knowledge's words (骗钱 → 诈骗, startup → 创业企业), cut whole in
     # questions too.
     knowledge_text = compact(" ".join(_index_text(e) for e in entries))
-    synonyms = merge_tables(
-        synonym_table(synonym_groups(), {w for w, _ in words}), lexicon, knowledge_text
-    )
+    synonyms = synonym_table(lexicon, knowledge_text)
     known = {w for w, _ in words}
     words = sorted(
         [*words, *([w, full.FREQ[w]] for w in synonyms if w not in known and full.FREQ.get(w))]

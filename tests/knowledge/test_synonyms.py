@@ -1,23 +1,23 @@
-"""The thesaurus table: fine-grained synonym groups only, pointing at the knowledge's words."""
+"""The lexicon: everyday and English words mapped to the written words the knowledge says."""
 
 from __future__ import annotations
 
-from knowledge.synonyms import MAX_GROUP_WORDS, synonym_groups, synonym_table
+from knowledge.synonyms import load_lexicon, synonym_table
 
 
-def test_only_groups_of_equal_words_are_read() -> None:
-    groups = synonym_groups()
-    assert len(groups) > 5000
-    assert any({"病人", "患者"} <= set(g) for g in groups)
+def test_the_lexicon_loads_folded_with_english_words_stemmed() -> None:
+    lexicon = load_lexicon()
+    assert "诈骗" in lexicon["骗钱"]
+    assert "风险" in lexicon["risk"]
+    assert "startup" in lexicon  # stemmed like a question's words are
+    assert all(key not in values for key, values in lexicon.items())
 
 
-def test_words_map_to_the_knowledge_words_of_their_group() -> None:
-    groups = [["病人", "患者", "病家"], ["做", "干", "搞"]]
-    table = synonym_table(groups, knowledge_words={"患者"})
-    assert table == {"病人": ["患者"], "病家": ["患者"]}
+def test_only_targets_the_knowledge_says_are_kept() -> None:
+    lexicon = {"骗钱": ["诈骗", "欺诈"], "便宜": ["廉价"], "熬夜": ["作息"]}
+    table = synonym_table(lexicon, knowledge_text="换脸诈骗廉价替代品")
+    assert table == {"便宜": ["廉价"], "骗钱": ["诈骗"]}
 
 
-def test_loose_groups_and_single_characters_are_left_out() -> None:
-    loose = [f"词{i}" for i in range(MAX_GROUP_WORDS + 1)]
-    assert synonym_table([loose], knowledge_words={"词1"}) == {}
-    assert synonym_table([["病", "患者"]], knowledge_words={"患者"}) == {}
+def test_the_built_knowledge_carries_the_table(kb) -> None:
+    assert "诈骗" in kb._synonyms["骗钱"]
