@@ -29,7 +29,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 11  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 12  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -53,6 +53,9 @@ class KnowledgeIndex:
     facts: list[dict]
     # Chinese names with their toneless syllables, for homophone matching (knowledge.sounds).
     name_sounds: list[tuple[str, tuple[str, ...]]]
+    # Chinese names inside longer ones (预训练 in 预训练模型): a homophone of the longer may hide
+    # behind an exact match of the shorter.
+    longer_names: dict[str, list[str]]
     short_names: frozenset[str]  # two-letter abbreviations, the only Latin names that short
     overviews: list[int]  # sections whose heading has sub-sections (they enumerate)
     synonyms: dict[str, list[str]]  # a word people use → the knowledge's words for it
@@ -120,9 +123,12 @@ class KnowledgeIndex:
             bm25=bm25,
             df=df,
             facts=list(data.get("facts", [])),
-            name_sounds=_name_sounds(
-                [*names, *(t for t in df if 3 <= len(t) <= 8 and t not in names)]
+            name_sounds=(
+                sounds := _name_sounds(
+                    [*names, *(t for t in df if 3 <= len(t) <= 8 and t not in names)]
+                )
             ),
+            longer_names=_longer_names(n for n, _ in sounds),
             overviews=_overviews(entries),
             article_ends=_article_ends(entries, answerable),
             # Targets are looked for as tokens, and Chinese ones also inside the text.
@@ -154,6 +160,18 @@ def _overviews(entries: list[Entry]) -> list[int]:
         for i, e in enumerate(entries)
         if e.kind == "section" and (e.source.file, e.source.heading_path) in prefixes
     ]
+
+
+def _longer_names(names: Iterable[str]) -> dict[str, list[str]]:
+    known = set(names)
+    longer: dict[str, list[str]] = {}
+    for name in sorted(known):
+        for size in range(2, len(name)):
+            for start in range(len(name) - size + 1):
+                part = name[start : start + size]
+                if part in known:
+                    longer.setdefault(part, []).append(name)
+    return longer
 
 
 def _name_sounds(names: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:

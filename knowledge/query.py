@@ -57,8 +57,9 @@ _COMPARISON = re.compile(
     r"(区别|差别|差异|不同|异同|对比|比较|相比|哪个好|\bvs\.?\b|\bversus\b|\bdifference|\bcompared?\b)"
 )
 
-_PREFIX_RES = [re.compile(rf"^\s*{p}\s*", re.I) for p in _PREFIXES]
-_SUFFIX_RES = [re.compile(rf"\s*{s}\s*$", re.I) for s in _SUFFIXES]
+# One pattern per side: each pass strips one layer, whichever it is.
+_PREFIX_RE = re.compile(r"^\s*(?:" + "|".join(f"(?:{p})" for p in _PREFIXES) + r")\s*", re.I)
+_SUFFIX_RE = re.compile(r"\s*(?:" + "|".join(f"(?:{s})" for s in _SUFFIXES) + r")\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def parse_query(text: str) -> ParsedQuery:
     changed = True
     while changed and core:
         changed = False
-        for pattern in (*_PREFIX_RES, *_SUFFIX_RES):
+        for pattern in (_PREFIX_RE, _SUFFIX_RE):
             stripped = _strip_edges(pattern.sub("", core, count=1))
             if stripped != core and stripped:
                 core, changed = stripped, True

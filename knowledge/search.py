@@ -47,6 +47,7 @@ MAX_ALTERNATIVES = 3
 CANDIDATES = 30  # entries scored for coverage, by BM25 rank
 MAX_QUERY_GROUPS = 24  # query words scored at most
 MAX_NAME_CHARS = 40  # longest name looked for inside a question
+MAX_REMEMBERED = 4096  # typo look-ups remembered per process
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9.+\-]{2,}")
 _FIGURE = re.compile(r"\d[\d,.]*\s*(%|％|亿|万|千|百|倍|家|个|美元|元|年)")
@@ -192,6 +193,10 @@ class Knowledge:
         self._doc_count = len(index.answerable)
         self._df = index.df
         self._haystacks: dict[int, str] = {}
+        self._title_keys: dict[int, str] = {}
+        self._mentioned: dict[tuple[int, str], bool] = {}
+        self._name_token_cache: dict[str, tuple[str, ...]] = {}
+        self._typos: dict[str, list[tuple[int, float]]] = {}
         self._own_haystacks: dict[int, tuple[str, set[int], set[int]]] = {}
         self._name_key_cache: dict[int, list[str]] = {}
         self._doc_of = {index: doc for doc, index in enumerate(index.answerable)}
@@ -202,16 +207,7 @@ class Knowledge:
         self._overviews = frozenset(index.overviews)
         self._synonyms = index.synonyms
         self._sounds = SoundIndex(index.name_sounds) if index.name_sounds else None
-        # Chinese names inside longer ones (预训练 in 预训练模型): a homophone of the longer
-        # may hide behind an exact match of the shorter.
-        self._longer_names: dict[str, list[str]] = {}
-        sound_names = {n for n, _ in index.name_sounds}
-        for name in sound_names:
-            for size in range(2, len(name)):
-                for start in range(len(name) - size + 1):
-                    part = name[start : start + size]
-                    if part in sound_names:
-                        self._longer_names.setdefault(part, []).append(name)
+        self._longer_names = index.longer_names
 
     @classmethod
     def from_data(cls, data: dict, tuning: SearchTuning = DEFAULT_TUNING) -> Knowledge:
@@ -505,7 +501,7 @@ class Knowledge:
                 else:
                     keys.add(anchor.name)
             keys.add(anchor.name)
-            tokens = tuple(self.segmenter.tokens(anchor.name)) or (anchor.name,)
+            tokens = self._name_tokens(anchor.name)
             groups.append(
                 _Group(
                     "name",
@@ -580,6 +576,26 @@ class Knowledge:
         """What the entry itself says, without the headings above it: a sub-point of
         "…消费互联网、产业互联网和社会价值领域…" does not speak of 社会价值 by that."""
         return self._own_text(doc)[0]
+
+    def _name_tokens(self, name: str) -> tuple[str, ...]:
+        """A name's search tokens, remembered (names recur across questions)."""
+        tokens = self._name_token_cache.get(name)
+        if tokens is None:
+            if len(self._name_token_cache) > MAX_REMEMBERED:
+                self._name_token_cache.clear()
+            tokens = tuple(self.segmenter.tokens(name)) or (name,)
+            self._name_token_cache[name] = tokens
+        return tokens
+
+    def _doc_mentions(self, doc: int, key: str) -> bool:
+        """Whether an entry's own text names `key`, remembered: the same names are asked about
+        again and again."""
+        cached = self._mentioned.get((doc, key))
+        if cached is None:
+            if len(self._mentioned) > MAX_REMEMBERED * 16:
+                self._mentioned.clear()
+            cached = self._mentioned[(doc, key)] = _mentions(self._own_text(doc), key)
+        return cached
 
     def _own_text(self, doc: int) -> tuple[str, set[int], set[int]]:
         """The entry's own text, compact, with where its words start and end."""
@@ -659,8 +675,11 @@ class Knowledge:
                     else:
                         if entry_terms is None:
                             entry_terms = set(self.entries[index].terms)
-                        hit = bool(group.terms & entry_terms) or any(
-                            _mentions(self._own_text(d), k) for k in group.keys
+                        # A section lists the terms it mentions (the build found them); only
+                        # terms, and names that are not terms', are read for the name.
+                        hit = bool(group.terms & entry_terms) or (
+                            (not group.terms or self.entries[index].kind == "term")
+                            and any(self._doc_mentions(d, k) for k in group.keys)
                         )
                 elif group.kind == "intent":
                     hit = self._speaks_to(d, group.tokens)
@@ -704,7 +723,17 @@ class Knowledge:
                 return True
         return False
 
-    def _typo_matches(self, key: str) -> Iterable[tuple[int, float]]:
+    def _typo_matches(self, key: str) -> list[tuple[int, float]]:
+        """Terms whose Latin name is this key misspelled, with their similarity; remembered,
+        since one question asks for the same word more than once."""
+        cached = self._typos.get(key)
+        if cached is None:
+            if len(self._typos) > MAX_REMEMBERED:
+                self._typos.clear()
+            cached = self._typos[key] = list(self._find_typos(key))
+        return cached
+
+    def _find_typos(self, key: str) -> Iterable[tuple[int, float]]:
         budget = allowed_edits(len(key))
         # Only Latin spellings: one other Chinese character is another word (滥用 is not 应用);
         # Chinese typos are homophones, found by sound.
@@ -846,10 +875,10 @@ class Knowledge:
         if target.id in entry.terms or entry.id in target.sections:
             return True
         doc = self._doc_of.get(index)
-        if doc is None:
-            return False
+        if doc is None or (target.kind == "term" and entry.kind == "section"):
+            return False  # a section lists the terms it mentions
         names = self._name_keys(focus)[1:] if target.kind == "term" else self._name_keys(focus)
-        return any(_mentions(self._own_text(doc), k) for k in names)
+        return any(self._doc_mentions(doc, k) for k in names)
 
     def _answer_about(
         self,
@@ -908,7 +937,10 @@ class Knowledge:
 
     def _title_key(self, index: int) -> str:
         # Its own heading only: a term's heading is its theme, a sub-point's the part it is in.
-        return compact(self.entries[index].title)
+        key = self._title_keys.get(index)
+        if key is None:
+            key = self._title_keys[index] = compact(self.entries[index].title)
+        return key
 
     def _section_positions(self, index: int) -> list[int]:
         ids = self.entries[index].sections
@@ -925,7 +957,14 @@ class Knowledge:
 
     def _name_similarity(self, key: str, index: int) -> float:
         """How close the whole query is to the entry's title or one of its names (0..1)."""
-        result = process.extractOne(key, self._name_keys(index), scorer=fuzz.ratio)
+        floor = self.tuning.name_similarity_floor
+        # fuzz.ratio is at most 2·min/(sum of lengths): skip names too long or short to reach it.
+        names = [
+            n
+            for n in self._name_keys(index)
+            if 2 * min(len(n), len(key)) >= floor * (len(n) + len(key))
+        ]
+        result = process.extractOne(key, names, scorer=fuzz.ratio) if names else None
         similarity = result[1] / 100 if result else 0.0
         # "aigc应用" is not "aigc安全": only a close likeness says anything.
         return similarity if similarity >= self.tuning.name_similarity_floor else 0.0
