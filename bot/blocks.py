@@ -325,12 +325,18 @@ def terms_page_blocks(terms: Sequence[Entry], *, keyword: str, page: int) -> lis
     if page > 0:
         buttons.append(
             _button(
-                m.PREVIOUS_PAGE, f"{TERMS_PAGE_ACTION}_prev", encode_value(k=keyword, p=page - 1)
+                m.PREVIOUS_PAGE,
+                f"{TERMS_PAGE_ACTION}_prev",
+                encode_value(k=carried_query(keyword), p=page - 1),
             )
         )
     if page < pages - 1:
         buttons.append(
-            _button(m.NEXT_PAGE, f"{TERMS_PAGE_ACTION}_next", encode_value(k=keyword, p=page + 1))
+            _button(
+                m.NEXT_PAGE,
+                f"{TERMS_PAGE_ACTION}_next",
+                encode_value(k=carried_query(keyword), p=page + 1),
+            )
         )
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))

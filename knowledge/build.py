@@ -133,8 +133,9 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
     words, total = build_vocabulary(full, [_index_text(e) for e in entries], glossary_words)
     # Everyday words for the knowledge's words (骗钱 → 诈骗, startup → 创业企业), cut whole in
     # questions too.
-    knowledge_text = compact(" ".join(_index_text(e) for e in entries))
-    synonyms = synonym_table(lexicon, knowledge_text)
+    synonyms = synonym_table(
+        lexicon, {w for w, _ in words}, lambda t: [p for p in full.lcut(t) if p.strip()]
+    )
     known = {w for w, _ in words}
     words = sorted(
         [*words, *([w, full.FREQ[w]] for w in synonyms if w not in known and full.FREQ.get(w))]

@@ -90,7 +90,7 @@ def open_digest_entry(action: dict, respond: Respond, deps: Deps) -> None:
 
 def turn_terms_page(action: dict, respond: Respond, deps: Deps) -> None:
     value = b.decode_value(action.get("value", ""))
-    keyword = str(value.get("k", ""))
+    keyword = b.unescape(str(value.get("k", "")))  # carried escaped: no live markup in a payload
     page = value.get("p", 0)
     page = page if isinstance(page, int) else 0
     terms = filter_terms(deps.knowledge.terms(), keyword)

@@ -161,3 +161,12 @@ def test_a_confident_answer_carries_no_best_match_note(knowledge):
     assert result.status == "answered"
     shown = json.dumps(b.answer_blocks(result, knowledge.get, shareable=True), ensure_ascii=False)
     assert m.BEST_MATCH_NOTE["zh"] not in shown
+
+
+def test_glossary_page_buttons_carry_the_keyword_escaped(knowledge):
+    keyword = "<!channel> 数据"
+    terms = [e for e in knowledge.terms() if "数据" in e.text] or knowledge.terms()
+    blocks = b.terms_page_blocks(terms * 10, keyword=keyword, page=0)
+    values = [el["value"] for blk in blocks if blk["type"] == "actions" for el in blk["elements"]]
+    assert values and all("<!channel>" not in v for v in values)
+    assert b.unescape(b.decode_value(values[-1])["k"]) == keyword

@@ -14,9 +14,11 @@ def test_the_lexicon_loads_folded_with_english_words_stemmed() -> None:
 
 
 def test_only_targets_the_knowledge_says_are_kept() -> None:
-    lexicon = {"骗钱": ["诈骗", "欺诈"], "便宜": ["廉价"], "熬夜": ["作息"]}
-    table = synonym_table(lexicon, knowledge_text="换脸诈骗廉价替代品")
-    assert table == {"便宜": ["廉价"], "骗钱": ["诈骗"]}
+    lexicon = {"骗钱": ["诈骗", "欺诈"], "便宜": ["廉价"], "熬夜": ["作息"], "费电": ["能源消耗"]}
+    words = {"换脸", "诈骗", "廉价", "替代品", "能源", "消耗"}
+    pieces = {"能源消耗": ["能源", "消耗"]}.get
+    table = synonym_table(lexicon, words, lambda t: pieces(t, [t]))
+    assert table == {"便宜": ["廉价"], "费电": ["能源消耗"], "骗钱": ["诈骗"]}
 
 
 def test_the_built_knowledge_carries_the_table(kb) -> None:
