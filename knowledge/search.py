@@ -195,6 +195,8 @@ class Knowledge:
         self._haystacks: dict[int, str] = {}
         self._title_keys: dict[int, str] = {}
         self._mentioned: dict[tuple[int, str], bool] = {}
+        self._mentioned_any: dict[tuple[int, tuple[str, ...]], bool] = {}
+        self._meets: dict[tuple[int, tuple[str, ...]], bool] = {}
         self._name_token_cache: dict[str, tuple[str, ...]] = {}
         self._typos: dict[str, list[tuple[int, float]]] = {}
         self._own_haystacks: dict[int, tuple[str, set[int], set[int]]] = {}
@@ -587,6 +589,15 @@ class Knowledge:
             self._name_token_cache[name] = tokens
         return tokens
 
+    def _doc_names_any(self, doc: int, keys: tuple[str, ...]) -> bool:
+        cached = self._mentioned_any.get((doc, keys))
+        if cached is None:
+            if len(self._mentioned_any) > MAX_REMEMBERED * 16:
+                self._mentioned_any.clear()
+            cached = any(self._doc_mentions(doc, k) for k in keys)
+            self._mentioned_any[(doc, keys)] = cached
+        return cached
+
     def _doc_mentions(self, doc: int, key: str) -> bool:
         """Whether an entry's own text names `key`, remembered: the same names are asked about
         again and again."""
@@ -679,7 +690,7 @@ class Knowledge:
                         # terms, and names that are not terms', are read for the name.
                         hit = bool(group.terms & entry_terms) or (
                             (not group.terms or self.entries[index].kind == "term")
-                            and any(self._doc_mentions(d, k) for k in group.keys)
+                            and self._doc_names_any(d, group.keys)
                         )
                 elif group.kind == "intent":
                     hit = self._speaks_to(d, group.tokens)
@@ -713,7 +724,17 @@ class Knowledge:
         return result
 
     def _speaks_to(self, doc: int, answer_words: tuple[str, ...]) -> bool:
-        """Whether an entry's text meets an intent: one of its answer words, or a figure."""
+        """Whether an entry's text meets an intent: one of its answer words, or a figure
+        (remembered per entry and intent)."""
+        key = (doc, answer_words)
+        cached = self._meets.get(key)
+        if cached is None:
+            if len(self._meets) > MAX_REMEMBERED * 16:
+                self._meets.clear()
+            cached = self._meets[key] = self._find_answer_words(doc, answer_words)
+        return cached
+
+    def _find_answer_words(self, doc: int, answer_words: tuple[str, ...]) -> bool:
         haystack = self._own_haystack(doc)
         for word in answer_words:
             if word == NUMBER_CUE:
