@@ -8,9 +8,7 @@ echoed back is escaped with `escape()` so it can never mention, link or notify a
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
 from itertools import groupby
 from typing import TYPE_CHECKING
 
@@ -26,9 +24,16 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import messages as m
+from bot.wording import (
+    clip,
+    definition,
+    digest_date,
+    other_names,
+    trend_summary,
+    truncation_notice,
+)
 from knowledge import Article, Entry, SearchResult
 from knowledge.model import THEMES
-from knowledge.text import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
     from bot.digest import DigestItems
@@ -56,8 +61,6 @@ STATS_SHOWN = 10  # per list in /aigc stats
 
 Lookup = Callable[[str], Entry | None]
 
-_SENTENCE_END = re.compile(r"(?<=[。!?！？])|(?<=[.!?])\s")
-
 
 def escape(text: str) -> str:
     """Make text safe inside mrkdwn: `<!channel>`, `<@U…>`, `<#C…>` and links become plain text."""
@@ -74,15 +77,6 @@ def carried_query(query: str) -> str:
     return escape(query[:QUERY_IN_VALUE])
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def first_sentence(text: str, limit: int = 160) -> str:
-    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip()
-    return clip(sentence or text.strip(), limit)
-
-
 def encode_value(**fields: object) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
@@ -93,14 +87,6 @@ def decode_value(value: str) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def definition(entry: Entry, lang: str) -> str:
-    """A term's one-line definition: the English gloss for English readers, else the first
-    Chinese sentence."""
-    if lang == "en" and entry.gloss:
-        return entry.gloss
-    return first_sentence(entry.text)
 
 
 def _dicts(blocks: Iterable[Block]) -> list[dict]:
@@ -184,7 +170,7 @@ def entry_blocks(
 ) -> list[dict]:
     blocks: list[Block] = []
     if truncated:
-        blocks.append(_context(m.TRUNCATED[lang].format(limit=MAX_QUERY_CHARS)))
+        blocks.append(_context(truncation_notice(lang)))
     if best_match:
         blocks.append(_context(f":mag: {m.BEST_MATCH_NOTE[lang]}"))
     blocks += _entry_body(entry, lang, lookup)
@@ -227,7 +213,7 @@ def _entry_body(entry: Entry, lang: str, lookup: Lookup) -> list[Block]:
     blocks += _text_sections(escape(text))[: MAX_BLOCKS - 8]
     context = [f"{m.SOURCE_LABEL[lang]}: {escape(entry.source.label())}"]
     if entry.kind == "term":
-        names = " · ".join(n for n in (entry.en, entry.abbr) if n and n != entry.title)
+        names = other_names(entry)
         if names:
             context.append(f"{m.ENGLISH_NAME_LABEL[lang]}: {escape(names)}")
         related = [e.title for e in map(lookup, entry.related) if e is not None]
@@ -241,7 +227,7 @@ def no_answer_blocks(result: SearchResult, *, shareable: bool) -> list[dict]:
     lang = result.language
     blocks: list[Block] = []
     if result.truncated:
-        blocks.append(_context(m.TRUNCATED[lang].format(limit=MAX_QUERY_CHARS)))
+        blocks.append(_context(truncation_notice(lang)))
     blocks.append(_section(m.NO_ANSWER[lang].format(query=escape(clip(result.query, 300)))))
     if result.alternatives:
         blocks.append(_section(m.SUGGESTIONS_HEADING[lang]))
@@ -344,7 +330,7 @@ def terms_page_blocks(terms: Sequence[Entry], *, keyword: str, page: int) -> lis
 
 
 def _term_line(term: Entry, lang: str) -> str:
-    names = " · ".join(n for n in (term.en, term.abbr) if n and n != term.title)
+    names = other_names(term)
     head = f"*{escape(term.title)}*" + (f"  _{escape(names)}_" if names else "")
     return f"{head}\n{escape(definition(term, lang))}"
 
@@ -405,22 +391,11 @@ def shortcut_blocks(terms: Sequence[Entry], lang: str) -> list[dict]:
 # --- daily digest, stats, subscriptions --------------------------------------------------------
 
 
-def digest_date(day: date) -> str:
-    return m.DIGEST_DATE.format(
-        year=day.year, month=day.month, day=day.day, weekday=m.WEEKDAYS[day.weekday()]
-    )
-
-
 def _question_lines(stats: Sequence[QuestionStat], limit: int = QUESTIONS_SHOWN) -> list[str]:
     return [
         f"• {escape(clip(q.example, 120))}  _{m.DIGEST_ASKED_TIMES.format(count=q.count)}_"
         for q in stats[:limit]
     ]
-
-
-def trend_summary(entry: Entry) -> str:
-    """At most three of the section's own sentences, chosen when the knowledge was built."""
-    return entry.summary or first_sentence(entry.text, 600)
 
 
 def digest_blocks(
@@ -445,7 +420,7 @@ def digest_blocks(
         )
     if items.term is not None:
         term = items.term
-        names = " · ".join(n for n in (term.en, term.abbr) if n and n != term.title)
+        names = other_names(term)
         head = f"*{m.DIGEST_TERM}* · *{escape(term.title)}*" + (
             f"  _{escape(names)}_" if names else ""
         )

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot import messages as m
-from bot.blocks import QUESTIONS_SHOWN, definition, digest_date, trend_summary
+from bot.blocks import QUESTIONS_SHOWN
+from bot.wording import definition, digest_date, other_names, trend_summary, truncation_notice
 from knowledge import Entry, SearchResult
-from knowledge.text import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
     from bot.digest import DigestItems
@@ -27,7 +27,7 @@ def render_result(result: SearchResult) -> str:
     lang = result.language
     lines: list[str] = []
     if result.truncated:
-        lines.append(m.TRUNCATED[lang].format(limit=MAX_QUERY_CHARS))
+        lines.append(truncation_notice(lang))
     if result.status == "empty":
         lines.append(m.USAGE[lang])
         return "\n".join(lines)
@@ -44,7 +44,7 @@ def render_result(result: SearchResult) -> str:
         lines.append(f"({m.BEST_MATCH_NOTE[lang]})")
     lines.append(f"■ {entry.title}")
     if entry.kind == "term":
-        names = " · ".join(n for n in (entry.en, entry.abbr) if n)
+        names = other_names(entry)
         if names:
             lines.append(names)
     lines.append("")
@@ -81,7 +81,7 @@ def render_digest(
         lines += [f"{m.SOURCE_LABEL['zh']}: {items.trend.source.article}", ""]
     if items.term is not None:
         term = items.term
-        names = " · ".join(n for n in (term.en, term.abbr) if n and n != term.title)
+        names = other_names(term)
         lines.append(f"【{m.DIGEST_TERM}】{term.title}" + (f"  ({names})" if names else ""))
         lines += [definition(term, "zh"), ""]
     if items.fact is not None:

@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 
 from bot import blocks as b
 from bot import messages as m
+from bot import wording
 from bot.answers import Reply
 from bot.digest import (
     DEFAULT_POST_TIME,
@@ -290,11 +291,10 @@ def _post_outcome(result: PostResult, store: Store, team: str, channel: str, tod
     if result.outcome == "taken":
         row = store.digest_post(team, channel, today)
         if row is not None and row.status == "posted":
-            return m.DIGEST_ALREADY_POSTED.format(date=b.digest_date(today))
+            return m.DIGEST_ALREADY_POSTED.format(date=wording.digest_date(today))
         return m.DIGEST_IN_PROGRESS
-    advice = {"not_in_channel": m.NOT_IN_CHANNEL, "channel_not_found": m.CHANNEL_NOT_FOUND}
-    if result.error in advice:
-        return advice[result.error]["zh"]
+    if wording.has_advice(result.error or ""):
+        return wording.slack_error_advice(result.error or "", "zh")
     return m.DIGEST_POST_FAILED
 
 

@@ -6,19 +6,13 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot import messages as m
+from bot import wording
 from bot.listeners import Deps
 from bot.query_log import QueryRecord
 from knowledge import SearchResult
 from knowledge.text import has_han
 
 log = logging.getLogger(__name__)
-
-_ERROR_ADVICE = {
-    "not_in_channel": m.NOT_IN_CHANNEL,
-    "channel_not_found": m.CHANNEL_NOT_FOUND,
-    "ratelimited": m.RATE_LIMITED,
-}
 
 
 def ack_only(ack) -> None:
@@ -56,4 +50,4 @@ def record_question(
 def slack_error_advice(error: SlackApiError, lang: str) -> str:
     """What to tell the user about a failed Slack API call."""
     code = error.response.get("error", "") if error.response is not None else ""
-    return _ERROR_ADVICE.get(code, m.APOLOGY)[lang]
+    return wording.slack_error_advice(code, lang)
