@@ -28,7 +28,7 @@ from tests.eval.judge import BEST_MATCH_WRONG, WRONG, judge_all, load_cases, pas
 FIXTURE_ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 # Measured marks: a change that drops below them is a regression. The target for the
 # held-back chat half is 0.9; docs/QUALITY.md says where the engine stands against it.
-CHAT_HELD_MARK = 0.78
+CHAT_HELD_MARK = 0.8
 SECOND_ARTICLE_MARK = 0.75
 MAX_CONFIDENT_WRONG = 0.05  # share of chat questions answered confidently and wrongly
 
