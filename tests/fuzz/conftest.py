@@ -3,7 +3,10 @@ request that got past Bolt's signature check, so a test can prove no listener sa
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +65,30 @@ def server(fake_slack, knowledge, spy):
 def _forget_spied_requests(spy: Spy) -> None:
     """Each test starts with an empty spy, as `slack` starts with an empty call log."""
     spy.reset()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the 5 MB build as soon as the run knows it needs it, so it overlaps the whole
+    suite instead of only the tests of its module."""
+    if not any(item.name.startswith("test_5mb") for item in session.items):
+        return
+    from tests.fuzz.test_knowledge_edges import FIVE_MB_BUILD, start_five_mb_build
+
+    folder = Path(tempfile.mkdtemp(prefix="five-mb-"))
+    session.config.stash[FIVE_MB_BUILD] = start_five_mb_build(folder)
+    session.config.stash[_FIVE_MB_FOLDER] = folder
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.fuzz.test_knowledge_edges import FIVE_MB_BUILD
+
+    started = session.config.stash.get(FIVE_MB_BUILD, None)
+    if started is not None and started[0].poll() is None:
+        started[0].kill()
+        started[0].wait()
+    folder = session.config.stash.get(_FIVE_MB_FOLDER, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_FIVE_MB_FOLDER = pytest.StashKey[Path]()

@@ -352,6 +352,9 @@ def big_article(size: int, seed: int = 5) -> str:
     return "".join(parts)
 
 
+# Where tests/fuzz/conftest.py keeps the build it started as the session began.
+FIVE_MB_BUILD = pytest.StashKey[tuple[subprocess.Popen, Path]]()
+
 _TIMED_BUILD = (
     "import sys, time\n"
     "from knowledge.build import build_command\n"
@@ -362,11 +365,8 @@ _TIMED_BUILD = (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def five_mb_build(tmp_path_factory):
-    """The 5 MB build (~15 s) starts with this module's first test, in a second process
-    running `build_command`, so the small tests run beside it on the other core."""
-    folder = tmp_path_factory.mktemp("five-mb")
+def start_five_mb_build(folder: Path) -> tuple[subprocess.Popen, Path]:
+    """Write a 5 MB article and start `build_command` on it in a second process."""
     text = big_article(5 * 1024 * 1024 // 3)  # 5 MB of UTF-8 (3 bytes per Han character)
     assert len(text.encode("utf-8")) >= 5 * 1024 * 1024
     write(folder / "seeds", "report.md", text)
@@ -381,6 +381,19 @@ def five_mb_build(tmp_path_factory):
         stderr=subprocess.PIPE,
         text=True,
     )
+    return process, out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def five_mb_build(request, tmp_path_factory):
+    """The 5 MB build (~20 s) runs in a second process, on the other core: started when the
+    session's tests are collected (tests/fuzz/conftest.py), or with this module's first test
+    when only this module runs."""
+    started = request.config.stash.get(FIVE_MB_BUILD, None)
+    if started is not None:
+        yield started
+        return
+    process, out = start_five_mb_build(tmp_path_factory.mktemp("five-mb"))
     yield process, out
     if process.poll() is None:
         process.kill()
