@@ -44,7 +44,7 @@ from knowledge.tuning import DEFAULT_TUNING, SearchTuning
 log = logging.getLogger(__name__)
 
 MAX_ALTERNATIVES = 3
-CANDIDATES = 30  # entries scored for coverage, by BM25 rank
+CANDIDATES = 20  # entries scored for coverage, by BM25 rank
 MAX_QUERY_GROUPS = 24  # query words scored at most
 MAX_NAME_CHARS = 40  # longest name looked for inside a question
 MAX_REMEMBERED = 4096  # typo look-ups remembered per process
