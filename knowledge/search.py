@@ -50,6 +50,7 @@ MAX_NAME_CHARS = 40  # longest name looked for inside a question
 MAX_REMEMBERED = 4096  # typo look-ups remembered per process
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9.+\-]{2,}")
+_GLUED = re.compile(r"(?<![a-z])[a-z]{8,}(?![a-z])")
 _FIGURE = re.compile(r"\d[\d,.]*\s*(%|％|亿|万|千|百|倍|家|个|美元|元|年)")
 REBUILD_HINT = "python -m bot build"
 
@@ -294,7 +295,7 @@ class Knowledge:
         truncated = truncated or (len(query) > len(head) and bool(text))
         if not text:
             return SearchResult(query=text, status="empty", truncated=truncated)
-        cleaned = clean_question(text)
+        cleaned = self._unglue(clean_question(text))
         language = (
             "en" if cleaned and not has_han(cleaned) and any(c.isalpha() for c in cleaned) else "zh"
         )
@@ -362,6 +363,31 @@ class Knowledge:
             alternatives=others,
             **base,
         )
+
+    def _unglue(self, cleaned: str) -> str:
+        """English words typed without their space ("autonomousdriving", "syntheticdata")
+        split where both halves are words the knowledge or the lexicon knows."""
+
+        def split(match: re.Match) -> str:
+            word = match.group()
+            if self._known_latin(word):
+                return word
+            for cut in range(3, len(word) - 2):
+                left, right = word[:cut], word[cut:]
+                if self._known_latin(left) and self._known_latin(right):
+                    return f"{left} {right}"
+            return word
+
+        return _GLUED.sub(split, cleaned)
+
+    def _known_latin(self, word: str) -> bool:
+        """A Latin word the knowledge or the lexicon knows (never a bare "the" or "and")."""
+        if word in STOPWORDS:
+            return False
+        if word in self._names:
+            return True
+        stem = content_tokens([word])
+        return bool(stem) and (stem[0] in self._df or stem[0] in self._synonyms)
 
     # --- names inside the question ------------------------------------------------------------
 

@@ -247,3 +247,17 @@ def test_a_name_with_a_known_or_generic_head_still_answers(
     kb: Knowledge, query: str, expected: str
 ) -> None:
     assert expected in answer_title_and_text(kb, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("syntheticdata", "合成数据"), ("digitalhuman", "数字人"), ("autonomousdriving", "自动驾驶")],
+)
+def test_english_words_typed_without_their_space_are_split(
+    kb: Knowledge, query: str, expected: str
+) -> None:
+    assert expected in answer_title_and_text(kb, query)
+
+
+def test_a_long_unknown_latin_word_is_not_split_into_nonsense(kb: Knowledge) -> None:
+    assert kb.search("qwertyuiopasdf").answer is None
