@@ -21,6 +21,12 @@ _KEYWORDS_LINE = re.compile(
 _SOURCE_LINE = re.compile(
     r"(文章来源|原文链接|原文地址|来源\s*[:：]\s*https?://|^\s*\S*/\d{4}/\d{1,2}/\d{1,2}\b|发布于\s*\d{4})"
 )
+# A by-line as pages print them: "来源：某社区 2025-03-18 10:21", "作者：…", "发布时间：…".
+_META_LINE = re.compile(
+    r"^\s*(来源|出处|作者|编辑|责任编辑|发布时间|发布日期|发表于|时间|日期|阅读|浏览)\s*[:：]"
+)
+_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_MAX_META_LINE = 80
 _URL = re.compile(r"https?://\S+")
 _TOC_LINE = re.compile(r"^\s*(目录|目\s+录|table of contents|contents)\s*[:：]?\s*$", re.I)
 # First line of the page furniture that follows an article; everything from there on goes.
@@ -36,7 +42,15 @@ _ENUMERATED = re.compile(
     r"^\s*(第[一二三四五六七八九十]+|其[一二三四五六七八九十]|[一二三四五六七八九十]是|首先|其次|再次|最后|"
     r"\d+[.、)]|[(（][一二三四五六七八九十\d]+[)）])"
 )
+_ENUMERATION_MARK = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:\.\d+)*\s*[、.．])"
+)
 _MAX_INFERRED_HEADING = 60
+# Headings too short to infer from their shape, but articles use them as headings.
+_STANDARD_HEADINGS = frozenset(
+    ["引言", "前言", "导语", "导读", "摘要", "概述", "背景", "结语", "结论", "总结", "小结", "展望", "参考文献"]
+)
+_TOC_WITHIN = 4  # lines of the body the table of contents may come after
 
 
 class ArticleError(ValueError):
@@ -118,12 +132,20 @@ def _strip_furniture(
         if match:
             keywords.extend(_split_keywords(match.group("words")))
             continue
-        if _SOURCE_LINE.search(text):
+        if _is_source_line(text):
             found = _URL.search(text)
             url = url or (found.group(0) if found else None)
             continue
         kept.append((number, text))
     return kept, keywords, url
+
+
+def _is_source_line(text: str) -> bool:
+    """Page furniture naming where and when the article appeared (never a sentence)."""
+    if _SOURCE_LINE.search(text):
+        return True
+    short = len(text.strip()) <= _MAX_META_LINE and "。" not in text
+    return short and bool(_META_LINE.match(text) or (_DATE.search(text) and len(text) <= 40))
 
 
 def _parse_web_text(name: str, lines: list[tuple[int, str]]) -> ParsedArticle:
@@ -135,8 +157,10 @@ def _parse_web_text(name: str, lines: list[tuple[int, str]]) -> ParsedArticle:
     body = nonblank[1:]
 
     toc: list[str] = []
-    if body and _TOC_LINE.match(body[0][1]):
-        body = body[1:]
+    # The table of contents opens the body, after at most a few lines of furniture.
+    toc_at = next((i for i, (_, t) in enumerate(body[:_TOC_WITHIN]) if _TOC_LINE.match(t)), None)
+    if toc_at is not None:
+        body = body[toc_at + 1 :]
         # The table of contents runs until the title (or its first entry) is repeated.
         while body:
             text = _norm_line(body[0][1])
@@ -185,9 +209,12 @@ def _parse_web_text(name: str, lines: list[tuple[int, str]]) -> ParsedArticle:
 def _looks_like_heading(text: str, lines: list[str], index: int) -> bool:
     """A heading the table of contents missed: a short line with no sentence punctuation,
     not a caption, followed by a paragraph."""
+    if text in _STANDARD_HEADINGS:
+        return index + 1 < len(lines)
     if len(text) > _MAX_INFERRED_HEADING or len(text) < 4 or _CAPTION.match(text):
         return False
-    if _SENTENCE_PUNCT.search(text):
+    # "一、什么是X", "（二）X": the numbering's own mark is not a sentence's.
+    if _SENTENCE_PUNCT.search(_ENUMERATION_MARK.sub("", text)):
         return False
     if index + 1 >= len(lines):
         return False

@@ -70,6 +70,7 @@ class ParsedQuery:
     compares: bool = False  # "X 和 Y 的区别": one entry cannot answer it
     intents: tuple[str, ...] = ()  # what it asks of the topic: use, how, risk, figure…
     intent_groups: tuple[tuple[str, ...], ...] = ()  # answer words, one group per intent
+    intent_phrases: tuple[str, ...] = ()  # the words that showed an intent, as typed
 
     def name_variants(self, compact_core: str) -> list[str]:
         """The compact core, then without a generic head noun: "maas模式" → "maas"."""
@@ -88,11 +89,13 @@ def parse_query(text: str) -> ParsedQuery:
     folded = fold(text)
     core = _strip_edges(folded)
     intents: list[Intent] = []
+    phrases: list[str] = []
     for intent, pattern in _intent_patterns():
         match = pattern.search(core)
         if match is None:
             continue
         intents.append(intent)
+        phrases.append(match.group())
         rest = _strip_edges(re.sub(r"\s+", " ", pattern.sub(" ", core)))
         # "风险" alone is the topic, not an intent of a missing topic.
         if rest:
@@ -113,4 +116,5 @@ def parse_query(text: str) -> ParsedQuery:
         compares=bool(_COMPARISON.search(core)),
         intents=tuple(i.name for i in intents),
         intent_groups=groups,
+        intent_phrases=tuple(phrases),
     )

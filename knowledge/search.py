@@ -47,6 +47,8 @@ MAX_ALTERNATIVES = 3
 CANDIDATES = 20  # entries scored for coverage, by BM25 rank
 MAX_QUERY_GROUPS = 24  # query words scored at most
 MAX_NAME_CHARS = 40  # longest name looked for inside a question
+MAX_NAME_KEYS = 6  # other names of a named entry whose words find candidates too
+AMBIGUOUS = -1  # a question about "the article" when there are several and it names none
 MAX_REMEMBERED = 4096  # typo look-ups remembered per process
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9.+\-]{2,}")
@@ -525,11 +527,15 @@ class Knowledge:
                 entry = self.entries[owner]
                 if entry.kind == "term":
                     terms.add(entry.id)
-                    keys.update(k for k in self._name_keys(owner)[1:] if len(k) >= 2)
-                else:
-                    keys.add(anchor.name)
+                # Its other names: a term's, or those a section defines (not its heading).
+                keys.update(k for k in self._name_keys(owner)[1:] if len(k) >= 2)
             keys.add(anchor.name)
             tokens = self._name_tokens(anchor.name)
+            weight = self._group_weight(tokens)
+            # Entries that use another of its names ("RAG" asked, "检索增强生成" in a heading)
+            # are candidates too.
+            for key in sorted(keys)[:MAX_NAME_KEYS]:
+                tokens += tuple(t for t in self._name_tokens(key) if t not in tokens)
             groups.append(
                 _Group(
                     "name",
@@ -537,7 +543,7 @@ class Knowledge:
                     keys=tuple(sorted(keys)),
                     owners=frozenset(anchor.owners),
                     terms=frozenset(terms),
-                    weight=self._group_weight(tokens),
+                    weight=weight,
                 )
             )
         surfaces = [a.surface for a in anchors]
@@ -845,6 +851,8 @@ class Knowledge:
         )
         focus = self._focus(exact, anchors, groups)
         placed = self._by_position(parsed, focus)
+        if placed == AMBIGUOUS:
+            return None, 0.0, "no_answer"  # which article? the ends of each are suggested
         if placed is not None:
             return placed, 1.0, "answered"
         if focus:
@@ -888,6 +896,8 @@ class Knowledge:
             }
         if not files and len(ends) == 1:
             files = set(ends)
+        if not files:
+            return AMBIGUOUS
         if len(files) != 1:
             return None
         first, last = ends.get(next(iter(files)), (None, None))
@@ -945,7 +955,24 @@ class Knowledge:
             # else what speaks of it best.
             itself = next((s for s in meeting if s.index == focus[0]), None)
             best = meeting[0] if meeting else None
-            chosen = itself if itself and best and itself.coverage >= best.coverage else best
+            # …unless another is titled for it ("三、X的风险": the name and the intent).
+            asked = self._asked_words(parsed)
+            titled = next(
+                (
+                    s
+                    for s in meeting
+                    if s.index != focus[0]
+                    and any(w in self._title_key(s.index) for w in asked)
+                    and self._title_names(s.index, focus[0])
+                ),
+                None,
+            )
+            if titled is not None and not (itself and itself.intent_title):
+                chosen = titled
+            elif itself and best and itself.coverage >= best.coverage:
+                chosen = itself
+            else:
+                chosen = best
         elif len(focus) > 1:
             chosen = pool[0] if pool else None  # "X 和 Y 的关系": an entry about both
         else:
@@ -977,6 +1004,25 @@ class Knowledge:
         first = self._rank(best, key, top_bm25)
         second = self._rank(ranked[1], key, top_bm25)
         return first - second >= t.best_match_lead * first
+
+    @staticmethod
+    def _asked_words(parsed: ParsedQuery) -> list[str]:
+        """The intent words the question itself used, and answer words it says literally
+        (风险 in "X有哪些风险"): a heading that repeats one is written for that question."""
+        said = compact(parsed.folded)
+        english = not has_han(said)  # an English question: its intent's Chinese words
+        words = [
+            w for g in parsed.intent_groups for w in g if len(w) >= 2 and (english or w in said)
+        ]
+        words += [compact(p) for p in parsed.intent_phrases if len(compact(p)) >= 2]
+        return [w for w in words if not w.isascii()]
+
+    def _title_names(self, index: int, named: int) -> bool:
+        """Whether an entry's own title names another entry ("三、检索增强生成的风险")."""
+        title = self._title_key(index)
+        target = self.entries[named]
+        keys = self._name_keys(named)[1:] if target.kind == "term" else self._name_keys(named)
+        return any(len(k) >= 2 and k in title for k in keys)
 
     def _is_overview(self, index: int) -> bool:
         """A section whose heading has sub-sections: where an article enumerates."""
