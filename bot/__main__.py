@@ -1,10 +1,11 @@
-"""One command line for the bot: `python -m bot ask|build|serve|socket|clock|migrate|digest`."""
+"""One command line for the bot: `python -m bot ask|build|serve|socket|clock|migrate|digest|forget`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -101,6 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--team", default=None, help="team id (default: the channel's)")
     digest.add_argument("--knowledge", type=Path, default=None, help="knowledge file to use")
     digest.set_defaults(run=_digest)
+
+    forget = commands.add_parser(
+        "forget",
+        help="delete every question one person asked from the query log",
+        epilog="environment variables:\n"
+        "  DATABASE_URL    SQLAlchemy URL (default: a per-user SQLite file)\n"
+        "  QUERY_LOG_SALT  the key the app runs with (default: the one generated on this machine)",
+        **with_env,
+    )
+    forget.add_argument("--team", required=True, help="the workspace's team id (T…)")
+    forget.add_argument("--user", required=True, help="the person's user id (U… or W…)")
+    forget.set_defaults(run=_forget)
     return parser
 
 
@@ -196,6 +209,50 @@ def _preview_digest(args: argparse.Namespace) -> int:
     day = args.date or local_today(datetime.now(UTC), sub.timezone if sub else DEFAULT_TIMEZONE)
     digest = compose_digest(store, knowledge, team, args.channel, day, subscription=sub)
     print(digest.terminal(), end="")
+    return 0
+
+
+_TEAM_ID = re.compile(r"[TE][A-Z0-9]{1,31}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
+
+
+def _forget(args: argparse.Namespace) -> int:
+    """`forget --team T… --user U…`: delete one person's questions. The log keeps only keyed
+    hashes of user ids, so the id is hashed with the same key to find them."""
+    from bot.settings import local_salt_path, read_local_salt
+    from bot.store import Store, StoreError, default_database_path, make_engine, migrate
+
+    team, user = args.team.strip(), args.user.strip()
+    if not _TEAM_ID.fullmatch(team):
+        print(f"error: {team!r} is not a Slack team id (T… in capitals)", file=sys.stderr)
+        return 2
+    if not _USER_ID.fullmatch(user):
+        print(f"error: {user!r} is not a Slack user id (U… or W… in capitals)", file=sys.stderr)
+        return 2
+    url = os.environ.get("DATABASE_URL", "").strip() or None
+    key = os.environ.get("QUERY_LOG_SALT", "").strip() or read_local_salt()
+    if key is None:
+        print(
+            "error: QUERY_LOG_SALT is not set and no key was generated on this machine "
+            f"({local_salt_path()}); set QUERY_LOG_SALT to the key the app runs with",
+            file=sys.stderr,
+        )
+        return 2
+    if url is None and not default_database_path().exists():
+        print(f"no database at {default_database_path()}: nothing stored, nothing deleted")
+        return 0
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+        deleted = Store(engine, lambda: datetime.now(UTC), user_key=key).forget_user(team, user)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    engine.dispose()
+    if deleted:
+        print(f"deleted {deleted} question(s) asked by {user} in {team}")
+    else:
+        print(f"no questions asked by {user} in {team} are in the query log; nothing deleted")
     return 0
 
 

@@ -22,7 +22,7 @@ from bot import messages as m
 from bot.digest import ClientForTeam
 from bot.listeners import Deps, register_all
 from bot.query_log import InMemoryQueryLog, QueryRecorder, StoreQueryLog
-from bot.settings import BOT_SCOPES, Settings
+from bot.settings import BOT_SCOPES, Settings, query_log_key
 from bot.store import Store, installation_store, make_engine, migrate, oauth_state_store
 from knowledge import Knowledge
 
@@ -81,12 +81,13 @@ def utc_now() -> datetime:
 
 def open_store(settings: Settings, now: Callable[[], datetime] = utc_now) -> Store:
     """The store on DATABASE_URL (default: the per-user SQLite file), migrated to the newest
-    schema, with the query log's salt: QUERY_LOG_SALT, or the one generated once and kept in
-    the database. Raises StoreError with what to fix."""
+    schema, with the query log's key: QUERY_LOG_SALT, or for the single-machine default the
+    one generated into the user's config directory. The clock logs no questions and needs
+    none. Raises StoreError with what to fix."""
     engine = make_engine(settings.database_url)
     migrate(engine)
-    store = Store(engine, now)
-    store.set_user_salt(settings.query_log_salt or store.query_log_salt())
+    key = settings.query_log_salt if settings.mode == "clock" else query_log_key(settings)
+    store = Store(engine, now, user_key=key)
     engine.dispose()  # no pooled connection may cross gunicorn's fork
     return store
 
@@ -161,6 +162,7 @@ def create_app(
         query_log=query_log,
         store=store,
         answer_cache_size=settings.answer_cache_size,
+        query_log_days=settings.query_log_days,
     )
     register_all(app, deps)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import messages as m
+from bot.settings import DEFAULT_QUERY_LOG_DAYS
 from bot.wording import (
     clip,
     definition,
@@ -37,7 +39,7 @@ from knowledge.model import THEMES
 
 if TYPE_CHECKING:
     from bot.digest import DigestItems
-    from bot.store import QuestionStat, Subscription
+    from bot.store import EntryStat, Subscription, TopicStat
 
 MAX_BLOCKS = 50  # per message
 MAX_HOME_BLOCKS = 100  # per App Home view
@@ -58,6 +60,34 @@ DIGEST_READ_ACTION = "digest_read"  # the trend section, whole, as an ephemeral 
 DIGEST_TERM_ACTION = "digest_term"  # the term of the day, as an ephemeral answer
 QUESTIONS_SHOWN = 5  # per list in the digest's weekly section
 STATS_SHOWN = 10  # per list in /aigc stats
+HOME_SHOWN = 10  # per list in the App Home
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a shared surface may show about questions: an entry's title or an unanswered
+    topic, how often it was asked and by how many people. Never anyone's own words."""
+
+    label: str
+    count: int
+    askers: int
+
+
+def asked_entries(stats: Sequence[EntryStat], lookup: Callable[[str], Entry | None]) -> list[Asked]:
+    """The entries questions were answered with, by title; entries a rebuild removed are left
+    out (their ids mean nothing to a reader)."""
+    asked = []
+    for stat in stats:
+        entry = lookup(stat.entry_id)
+        if entry is not None:
+            asked.append(Asked(entry.title, stat.count, stat.askers))
+    return asked
+
+
+def asked_topics(stats: Sequence[TopicStat]) -> list[Asked]:
+    """Unanswered topics (already limited to those enough people asked), by normalised words."""
+    return [Asked(stat.topic, stat.count, stat.askers) for stat in stats]
+
 
 Lookup = Callable[[str], Entry | None]
 
@@ -268,7 +298,7 @@ def answer_text(result: SearchResult) -> str:
 # --- help, glossary, contents ----------------------------------------------------------------------
 
 
-def help_blocks() -> list[dict]:
+def help_blocks(query_log_days: int = DEFAULT_QUERY_LOG_DAYS) -> list[dict]:
     examples = "\n".join(f"• `/aigc {q}`" for q in m.USAGE_EXAMPLES)
     return _dicts(
         [
@@ -277,6 +307,7 @@ def help_blocks() -> list[dict]:
             _section(m.HELP_WAYS),
             _section(m.HELP_COMMANDS),
             _section(f"{m.HELP_EXAMPLES_LABEL}\n{examples}"),
+            _section(m.HELP_PRIVACY.format(days=query_log_days)),
         ]
     )
 
@@ -355,17 +386,25 @@ def toc_blocks(articles: Sequence[Article], lookup: Lookup) -> list[dict]:
     return _dicts(blocks[:MAX_BLOCKS])
 
 
-def home_view(terms: Sequence[Entry], top_questions: Sequence[str] = ()) -> dict:
-    """The App Home tab: welcome, the ways in, most asked questions, the glossary by theme."""
+def home_view(
+    terms: Sequence[Entry], most_asked: Sequence[Asked] = (), own_questions: Sequence[str] = ()
+) -> dict:
+    """The App Home tab of one person: welcome, the ways in, the entries most asked about, that
+    person's own recent questions (the Home is theirs alone), the glossary by theme."""
     blocks: list[Block] = [
         _header(m.APP_NAME),
         _section(m.HOME_WELCOME),
         _section(m.HELP_WAYS),
         _section(m.HELP_COMMANDS),
     ]
-    if top_questions:
+    if most_asked:
         blocks += [DividerBlock(), _header(m.HOME_TOP_QUESTIONS)]
-        blocks += _lines_as_sections(f"• {escape(clip(q, 200))}" for q in top_questions[:10])
+        blocks += _lines_as_sections(_asked_lines(most_asked, HOME_SHOWN))
+    if own_questions:
+        blocks += [DividerBlock(), _section(f"*{m.HOME_YOUR_QUESTIONS}*")]
+        blocks += _lines_as_sections(
+            f"• {escape(clip(q, 200))}" for q in own_questions[:HOME_SHOWN]
+        )
     blocks += [DividerBlock(), _header(m.HOME_GLOSSARY)]
     order = {theme: i for i, theme in enumerate(THEMES)}
     by_theme = sorted(terms, key=lambda t: (order.get(t.theme, len(order)), t.theme))
@@ -391,18 +430,18 @@ def shortcut_blocks(terms: Sequence[Entry], lang: str) -> list[dict]:
 # --- daily digest, stats, subscriptions --------------------------------------------------------
 
 
-def _question_lines(stats: Sequence[QuestionStat], limit: int = QUESTIONS_SHOWN) -> list[str]:
+def _asked_lines(asked: Sequence[Asked], limit: int = QUESTIONS_SHOWN) -> list[str]:
     return [
-        f"• {escape(clip(q.example, 120))}  _{m.DIGEST_ASKED_TIMES.format(count=q.count)}_"
-        for q in stats[:limit]
+        f"• {escape(clip(a.label, 120))}  _{m.ASKED_COUNTS.format(count=a.count, askers=a.askers)}_"
+        for a in asked[:limit]
     ]
 
 
 def digest_blocks(
     items: DigestItems,
     *,
-    top_questions: Sequence[QuestionStat] = (),
-    unanswered: Sequence[QuestionStat] = (),
+    asked: Sequence[Asked] = (),
+    gaps: Sequence[Asked] = (),
 ) -> list[dict]:
     """The daily digest: trend, term and figure of the day, buttons to read on, and on the
     weekly day what the team asked. A dozen blocks, readable in half a minute."""
@@ -437,15 +476,11 @@ def digest_blocks(
         blocks.append(ActionsBlock(elements=buttons))
     if items.weekly:
         blocks += [DividerBlock(), _section(f"*{m.DIGEST_WEEKLY}*")]
-        if top_questions:
-            blocks += _lines_as_sections(
-                [f"_{m.DIGEST_WEEKLY_TOP}_", *_question_lines(top_questions)]
-            )
-        if unanswered:
-            blocks += _lines_as_sections(
-                [f"_{m.DIGEST_WEEKLY_GAPS}_", *_question_lines(unanswered)]
-            )
-        if not top_questions and not unanswered:
+        if asked:
+            blocks += _lines_as_sections([f"_{m.DIGEST_WEEKLY_TOP}_", *_asked_lines(asked)])
+        if gaps:
+            blocks += _lines_as_sections([f"_{m.DIGEST_WEEKLY_GAPS}_", *_asked_lines(gaps)])
+        if not asked and not gaps:
             blocks.append(_context(m.DIGEST_WEEKLY_NONE))
     blocks.append(_context(m.DIGEST_FOOTER))
     return _dicts(blocks[:MAX_BLOCKS])
@@ -463,17 +498,17 @@ def digest_preview_blocks(items: DigestItems, digest: list[dict]) -> list[dict]:
     return [note.to_dict(), *digest][:MAX_BLOCKS]
 
 
-def stats_blocks(top: Sequence[QuestionStat], unanswered: Sequence[QuestionStat]) -> list[dict]:
-    """`/aigc stats`: the week's most asked questions and the ones the knowledge could not
-    answer. Questions only; no one's name."""
+def stats_blocks(asked: Sequence[Asked], gaps: Sequence[Asked]) -> list[dict]:
+    """`/aigc stats`: the week's most asked entries and the topics the knowledge lacks (asked
+    by enough people), from public channels only. Titles and topics; no one's words or name."""
     blocks: list[Block] = [_header(m.STATS_TITLE)]
-    if not top:
+    if not asked and not gaps:
         blocks.append(_section(m.STATS_NONE))
         return _dicts(blocks)
-    blocks += _lines_as_sections([f"*{m.STATS_TOP}*", *_question_lines(top, STATS_SHOWN)])
-    if unanswered:
-        gaps = _question_lines(unanswered, STATS_SHOWN)
-        blocks += _lines_as_sections([f"*{m.STATS_GAPS}*", *gaps])
+    if asked:
+        blocks += _lines_as_sections([f"*{m.STATS_TOP}*", *_asked_lines(asked, STATS_SHOWN)])
+    if gaps:
+        blocks += _lines_as_sections([f"*{m.STATS_GAPS}*", *_asked_lines(gaps, STATS_SHOWN)])
     else:
         blocks.append(_section(m.STATS_NO_GAPS))
     blocks.append(_context(m.STATS_FOOTER))

@@ -74,7 +74,17 @@ HELP_COMMANDS = (
     "• `/aigc unsubscribe` — 停止本频道的日报 (stop it)\n"
     "• `/aigc subscriptions` — 本工作区订阅了日报的频道 (subscribed channels)\n"
     "• `/aigc digest` — 预览今天的日报；`/aigc digest post` 现在就发到本频道 (preview / post now)\n"
-    "• `/aigc stats` — 最近 7 天大家问得最多和没答上的问题 (top and unanswered questions)"
+    "• `/aigc stats` — 最近 7 天大家问得最多的条目和知识库缺的话题 (most asked entries, gaps)"
+)
+HELP_PRIVACY = (
+    "*隐私 / Privacy*\n"
+    "我记下问题以便统计，不记提问人（只存一个带密钥的哈希）。"
+    "`/aigc stats`、日报的“本周团队在问”和首页只显示被问到的条目、次数和人数，"
+    "从不显示任何人的原话；私信、群私信和私有频道里的提问不计入其中。"
+    "没答上的问题只以话题出现，且至少 3 个人问过。你自己最近的提问只在你的首页给你看。"
+    "提问记录保留 {days} 天，管理员可以删除某个人的全部记录。\n"
+    "Questions are logged without names; shared views show entries and counts, never anyone's "
+    "words, and nothing from DMs or private channels. Kept {days} days."
 )
 HELP_EXAMPLES_LABEL = "*试试 / Try*"
 MENTION_HELP = {
@@ -98,7 +108,8 @@ HOME_WELCOME = (
     "👋 你好！我是 *AIGC 知识助手*，根据团队整理的文章和术语表回答关于 AI 生成内容（AIGC）的问题。"
 )
 HOME_GLOSSARY = "术语表 / Glossary"
-HOME_TOP_QUESTIONS = "大家最常问 / Most asked"
+HOME_TOP_QUESTIONS = "大家最常问的条目 / Most asked about"
+HOME_YOUR_QUESTIONS = "你最近的提问（只有你能看到）/ Your recent questions (only you see these)"
 
 SHORTCUT_CALLBACK_ID = "explain_terms"
 SHORTCUT_TITLE = {"zh": "这条消息里的 AIGC 术语", "en": "AIGC terms in this message"}
@@ -143,10 +154,10 @@ DIGEST_TREND = "今日趋势"
 DIGEST_TERM = "今日术语"
 DIGEST_FACT = "数字看趋势"
 DIGEST_WEEKLY = "本周团队在问"
-DIGEST_WEEKLY_TOP = "问得最多"
-DIGEST_WEEKLY_GAPS = "还没答上（知识库待补充）"
-DIGEST_WEEKLY_NONE = "这周还没有人提问。试试 `/aigc 你的问题`。"
-DIGEST_ASKED_TIMES = "{count} 次"
+DIGEST_WEEKLY_TOP = "问得最多的条目"
+DIGEST_WEEKLY_GAPS = "知识库缺的话题（至少 3 人问过）"
+DIGEST_WEEKLY_NONE = "这周公开频道里还没有人提问。试试 `/aigc 你的问题`。"
+ASKED_COUNTS = "{count} 次 · {askers} 人"
 DIGEST_READ_MORE = "阅读全文"
 DIGEST_LOOK_UP_TERM = "查看术语"
 DIGEST_EMPTY = "知识库里还没有可用于日报的内容。"
@@ -192,9 +203,12 @@ PAUSED_DM = (
     "（归档的频道需先取消归档）。"
 )
 
-STATS_TITLE = "最近 7 天的提问"
-STATS_TOP = "问得最多"
-STATS_GAPS = "没答上的问题 —— 知识库下一步该补的内容"
-STATS_NONE = "最近 7 天还没有人提问。"
-STATS_NO_GAPS = "最近 7 天的问题都答上了。"
-STATS_FOOTER = "只统计问题本身，不记录提问人。"
+STATS_TITLE = "最近 7 天大家问了什么"
+STATS_TOP = "问得最多的条目"
+STATS_GAPS = "知识库缺的话题（至少 3 人问过）—— 下一步该补的内容"
+STATS_NONE = "最近 7 天公开频道里还没有人提问。"
+STATS_NO_GAPS = "最近 7 天没有 3 人以上问过却没答上的话题。"
+STATS_FOOTER = (
+    "只统计公开频道里的提问，只显示条目和话题，不显示任何人的原话，不记录提问人。"
+    "私信和私有频道里的提问不计入。"
+)

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -19,6 +20,11 @@ from bot.digest import RunReport, run_due
 from bot.settings import Mode, Settings, SettingsError
 from bot.store import Store, StoreError
 from knowledge import Knowledge, KnowledgeFileError
+
+log = logging.getLogger(__name__)
+
+# The query log is purged of questions older than QUERY_LOG_DAYS at most this often per process.
+PURGE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,30 @@ def start(mode: Mode, env: Mapping[str, str] = os.environ) -> Runtime | int:
 
 
 def digest_tick(runtime: Runtime) -> Callable[[Callable[[], bool]], RunReport]:
-    """One scheduler tick: post whatever is due now."""
+    """One scheduler tick: post whatever is due now, then (hourly) delete the questions older
+    than QUERY_LOG_DAYS."""
     clients = team_clients(runtime.settings, runtime.store)
+    last_purge: list[datetime] = []
 
     def tick(should_stop: Callable[[], bool]) -> RunReport:
         store = runtime.store
-        return run_due(store, runtime.knowledge, clients, store.now(), should_stop=should_stop)
+        now = store.now()
+        report = run_due(store, runtime.knowledge, clients, now, should_stop=should_stop)
+        if not last_purge or now - last_purge[0] >= PURGE_EVERY:
+            last_purge[:] = [now]
+            purge_query_log(store, runtime.settings.query_log_days)
+        return report
 
     return tick
+
+
+def purge_query_log(store: Store, days: int) -> int:
+    """Delete questions older than `days`; a failure is logged and tried again next time."""
+    try:
+        purged = store.purge_queries(timedelta(days=days))
+    except Exception as error:  # the digest has been posted; the purge can wait an hour
+        log.error("could not purge the query log: %s", type(error).__name__)
+        return 0
+    if purged:
+        log.info("query log: deleted %d question(s) older than %d days", purged, days)
+    return purged

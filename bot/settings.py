@@ -7,15 +7,23 @@ wrong for the chosen mode, so the CLI can print it and exit 2 instead of showing
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
+
+from knowledge.paths import APP_NAME
+
 Mode = Literal["socket", "http", "clock"]  # clock: the digest scheduler alone, no listeners
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+DEFAULT_QUERY_LOG_DAYS = 90
+# The generated query-log key of the single-machine default, in the user's config directory.
+SALT_FILENAME = "query_log_salt"
 # The bot scopes the manifest asks for; OAuth installs request the same ones.
 BOT_SCOPES = ("commands", "chat:write", "app_mentions:read", "im:history")
 
@@ -39,7 +47,16 @@ VARIABLES = (
     Variable("SLACK_CLIENT_SECRET", ("http", "clock"), "OAuth client secret"),
     Variable("SLACK_API_URL", _ALL, f"the Web API base URL (default {DEFAULT_SLACK_API_URL})"),
     Variable("DATABASE_URL", _ALL, "SQLAlchemy URL (default: a per-user SQLite file)"),
-    Variable("QUERY_LOG_SALT", ("http", "socket"), "salt of the user hashes in the query log"),
+    Variable(
+        "QUERY_LOG_SALT",
+        ("http", "socket"),
+        "secret key of the query log's user hashes (required with OAuth or PostgreSQL)",
+    ),
+    Variable(
+        "QUERY_LOG_DAYS",
+        _ALL,
+        f"days a question is kept in the query log (default {DEFAULT_QUERY_LOG_DAYS})",
+    ),
     Variable("DIGEST_SCHEDULER", ("http", "socket"), "on (default) or off: post due digests"),
     Variable("PORT", ("http",), f"HTTP port (default {DEFAULT_PORT})"),
     Variable("WEB_CONCURRENCY", ("http",), "gunicorn worker processes (default 2)"),
@@ -83,7 +100,10 @@ class Settings:
     client_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str | None = None  # None: the SQLite file bot.store.default_database_path()
-    query_log_salt: str | None = None  # None: generated once and kept in the database
+    # The HMAC key of the query log's user hashes. None: the single-machine default, which
+    # generates one into the user's config directory (see `query_log_key`).
+    query_log_salt: str | None = None
+    query_log_days: int = DEFAULT_QUERY_LOG_DAYS  # older questions are purged
     digest_scheduler: bool = True  # check for due digests every minute in serve/socket
     port: int = DEFAULT_PORT
     web_concurrency: int = 2  # gunicorn worker processes
@@ -174,6 +194,27 @@ class Settings:
         if scheduler not in ("on", "off", "1", "0", "true", "false"):
             problems.append(f"DIGEST_SCHEDULER must be on or off, not {scheduler!r}")
 
+        database_url = get("DATABASE_URL")
+        salt = get("QUERY_LOG_SALT")
+        shared = bool(client_id and client_secret and mode != "socket") or not _is_sqlite(
+            database_url
+        )
+        if salt is None and shared and mode in ("http", "socket"):
+            why = (
+                "OAuth installs"
+                if client_id and client_secret
+                else "a shared database (PostgreSQL)"
+            )
+            problems.append(
+                f"QUERY_LOG_SALT is missing: with {why} every process needs the same secret key "
+                "for the query log's user hashes, kept out of the database (make one with "
+                '`python -c "import secrets; print(secrets.token_hex(32))"`)'
+            )
+
+        days = get("QUERY_LOG_DAYS") or str(DEFAULT_QUERY_LOG_DAYS)
+        if not (days.isdigit() and int(days) > 0):
+            problems.append(f"QUERY_LOG_DAYS must be a positive number of days, not {days!r}")
+
         if problems:
             raise SettingsError(mode, problems)
 
@@ -186,11 +227,56 @@ class Settings:
             client_id=client_id,
             client_secret=client_secret,
             slack_api_url=api_url,
-            database_url=get("DATABASE_URL"),
-            query_log_salt=get("QUERY_LOG_SALT"),
+            database_url=database_url,
+            query_log_salt=salt,
+            query_log_days=int(days),
             digest_scheduler=scheduler in ("on", "1", "true"),
             port=port,
             web_concurrency=int(workers),
             answer_cache_size=int(cache_size),
             knowledge_file=Path(knowledge_file) if knowledge_file else None,
         )
+
+
+def _is_sqlite(database_url: str | None) -> bool:
+    return database_url is None or database_url.strip().lower().startswith("sqlite")
+
+
+def local_salt_path(config_dir: Path | None = None) -> Path:
+    base = config_dir if config_dir is not None else Path(platformdirs.user_config_dir(APP_NAME))
+    return base / SALT_FILENAME
+
+
+def query_log_key(settings: Settings, config_dir: Path | None = None) -> str:
+    """QUERY_LOG_SALT, or for the single-machine default the key generated once into the user's
+    config directory (folder 0700, file 0600). `from_env` has already refused to start a
+    deployment that shares its database or serves OAuth installs without QUERY_LOG_SALT."""
+    if settings.query_log_salt:
+        return settings.query_log_salt
+    path = local_salt_path(config_dir)
+    existing = read_local_salt(path)
+    if existing:
+        return existing
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    made = secrets.token_hex(32)
+    # Written whole to a private temporary file, then linked into place: a process starting at
+    # the same moment either wins the link or reads the complete key of the one that did.
+    temporary = path.with_name(f".{SALT_FILENAME}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(made + "\n")
+        os.link(temporary, path)
+    except FileExistsError:
+        return read_local_salt(path) or made
+    finally:
+        temporary.unlink(missing_ok=True)
+    return made
+
+
+def read_local_salt(path: Path | None = None) -> str | None:
+    """The generated key, or None when there is none yet."""
+    try:
+        return (path or local_salt_path()).read_text().strip() or None
+    except FileNotFoundError:
+        return None

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot import messages as m
-from bot.blocks import QUESTIONS_SHOWN
+from bot.blocks import QUESTIONS_SHOWN, Asked
 from bot.wording import definition, digest_date, other_names, trend_summary, truncation_notice
 from knowledge import Entry, SearchResult
 
 if TYPE_CHECKING:
     from bot.digest import DigestItems
-    from bot.store import QuestionStat
 
 
 def source_line(entry: Entry, lang: str = "zh") -> str:
@@ -58,11 +57,11 @@ def render_result(result: SearchResult) -> str:
     return "\n".join(lines)
 
 
-def _questions(title: str, stats: Sequence[QuestionStat]) -> list[str]:
+def _asked(title: str, asked: Sequence[Asked]) -> list[str]:
     lines = [f"  {title}"]
     lines += [
-        f"    • {q.example}（{m.DIGEST_ASKED_TIMES.format(count=q.count)}）"
-        for q in stats[:QUESTIONS_SHOWN]
+        f"    • {a.label}（{m.ASKED_COUNTS.format(count=a.count, askers=a.askers)}）"
+        for a in asked[:QUESTIONS_SHOWN]
     ]
     return lines
 
@@ -70,8 +69,8 @@ def _questions(title: str, stats: Sequence[QuestionStat]) -> list[str]:
 def render_digest(
     items: DigestItems,
     *,
-    top_questions: Sequence[QuestionStat] = (),
-    unanswered: Sequence[QuestionStat] = (),
+    asked: Sequence[Asked] = (),
+    gaps: Sequence[Asked] = (),
 ) -> str:
     """The same digest as `bot.blocks.digest_blocks`, as plain text."""
     lines = [f"■ {m.DIGEST_TITLE.format(date=digest_date(items.local_date))}", ""]
@@ -93,11 +92,11 @@ def render_digest(
         lines += [m.DIGEST_EMPTY, ""]
     if items.weekly:
         lines.append(f"【{m.DIGEST_WEEKLY}】")
-        if top_questions:
-            lines += _questions(m.DIGEST_WEEKLY_TOP, top_questions)
-        if unanswered:
-            lines += _questions(m.DIGEST_WEEKLY_GAPS, unanswered)
-        if not top_questions and not unanswered:
+        if asked:
+            lines += _asked(m.DIGEST_WEEKLY_TOP, asked)
+        if gaps:
+            lines += _asked(m.DIGEST_WEEKLY_GAPS, gaps)
+        if not asked and not gaps:
             lines.append("  " + m.DIGEST_WEEKLY_NONE)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -8,6 +8,7 @@
 """
 
 import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,10 @@ from knowledge import Knowledge
 from tests.e2e.fake_slack import FakeSlack
 
 pytest_plugins = ["tests.databases"]
+
+# The single-machine default generates the query log's key into the user's config directory;
+# the suite (and the processes it starts) generate theirs into a throwaway one instead.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="aigc-test-config-")
 
 # CI replays the same examples every run (a red CI is then a real regression, reproducible
 # locally with HYPOTHESIS_PROFILE=ci); developers' runs keep exploring new ones.

@@ -88,7 +88,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def store(engine: Engine, clock: FakeClock) -> Store:
-    return Store(engine, clock, user_salt="test-salt", sleep=_no_sleep)
+    return Store(engine, clock, user_key="test-salt", sleep=_no_sleep)
 
 
 def _no_sleep(seconds: float) -> None:

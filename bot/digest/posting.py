@@ -36,7 +36,7 @@ from bot.terminal import render_digest
 from knowledge import Knowledge
 
 if TYPE_CHECKING:  # the store is passed in; bot.store itself imports the schedule rules
-    from bot.store import QuestionStat, Store, Subscription
+    from bot.store import Store, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +57,17 @@ class Digest:
     """What a channel gets on a date, with the week's questions when it is the weekly day."""
 
     items: DigestItems
-    top_questions: tuple[QuestionStat, ...] = ()
-    unanswered: tuple[QuestionStat, ...] = ()
+    asked: tuple[b.Asked, ...] = ()  # entries asked about, public channels only
+    gaps: tuple[b.Asked, ...] = ()  # unanswered topics enough people asked
 
     def blocks(self) -> list[dict]:
-        return b.digest_blocks(
-            self.items, top_questions=self.top_questions, unanswered=self.unanswered
-        )
+        return b.digest_blocks(self.items, asked=self.asked, gaps=self.gaps)
 
     def text(self) -> str:
         return b.digest_text(self.items)
 
     def terminal(self) -> str:
-        return render_digest(
-            self.items, top_questions=self.top_questions, unanswered=self.unanswered
-        )
+        return render_digest(self.items, asked=self.asked, gaps=self.gaps)
 
 
 def compose_digest(
@@ -102,8 +98,10 @@ def compose_digest(
     since = week_before(local_date, subscription.timezone if subscription else DEFAULT_TIMEZONE)
     return Digest(
         items,
-        tuple(store.top_questions(team_id, since, b.QUESTIONS_SHOWN)),
-        tuple(store.unanswered_questions(team_id, since, b.QUESTIONS_SHOWN)),
+        tuple(
+            b.asked_entries(store.asked_entries(team_id, since, b.QUESTIONS_SHOWN), knowledge.get)
+        ),
+        tuple(b.asked_topics(store.unanswered_topics(team_id, since, b.QUESTIONS_SHOWN))),
     )
 
 

@@ -13,6 +13,7 @@ from slack_bolt import App
 
 from bot.answers import Answerer
 from bot.query_log import InMemoryQueryLog, QueryRecorder
+from bot.settings import DEFAULT_QUERY_LOG_DAYS
 from knowledge import Knowledge
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class Deps:
     # otherwise they ack at once and answer through response_url when it does.
     search_budget: float = 2.0
     answer_cache_size: int = 2048
+    query_log_days: int = DEFAULT_QUERY_LOG_DAYS  # said in `/aigc help`
     search_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
     )

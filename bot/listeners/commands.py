@@ -36,7 +36,7 @@ from bot.digest import (
     validate_timezone,
 )
 from bot.listeners import Deps
-from bot.listeners.common import language_of, record_question
+from bot.listeners.common import conversation_of_command, language_of, record_question
 from bot.store import Store, Subscription
 from knowledge import Entry
 from knowledge.text import fold
@@ -79,7 +79,8 @@ def handle_aigc(
     rest_word = rest.strip().lower()
     try:
         if not text or (word in HELP_WORDS and not rest):
-            ack(response_type="ephemeral", blocks=b.help_blocks(), text=m.HELP_TITLE)
+            help_blocks = b.help_blocks(deps.query_log_days)
+            ack(response_type="ephemeral", blocks=help_blocks, text=m.HELP_TITLE)
         elif word in TERMS_WORDS:
             found = filter_terms(deps.knowledge.terms(), rest)
             page = b.terms_page_blocks(found, keyword=rest, page=0)
@@ -100,7 +101,7 @@ def handle_aigc(
                 ack, deps, lambda store: post_digest_now(ack, command, respond, client, store, deps)
             )
         elif word in STATS_WORDS and not rest:
-            _with_store(ack, deps, lambda store: show_stats(ack, command, store))
+            _with_store(ack, deps, lambda store: show_stats(ack, command, store, deps))
         else:
             answer_query(ack, respond, text, command, deps)
     except Exception:
@@ -146,6 +147,7 @@ def _log_question(deps: Deps, reply: Reply, command: dict, started: float) -> No
         user_id=command.get("user_id"),
         source="command",
         latency_ms=(time.perf_counter() - started) * 1000,
+        conversation=conversation_of_command(command),
     )
 
 
@@ -298,12 +300,14 @@ def _post_outcome(result: PostResult, store: Store, team: str, channel: str, tod
     return m.DIGEST_POST_FAILED
 
 
-def show_stats(ack: Ack, command: dict, store: Store) -> None:
+def show_stats(ack: Ack, command: dict, store: Store, deps: Deps) -> None:
+    """The week's entries asked about and the topics the knowledge lacks: from public channels
+    only, whatever channel this is run in, and never a question's own words."""
     team = command.get("team_id", "")
     since = store.now() - timedelta(days=STATS_DAYS)
     blocks = b.stats_blocks(
-        store.top_questions(team, since, b.STATS_SHOWN),
-        store.unanswered_questions(team, since, b.STATS_SHOWN),
+        b.asked_entries(store.asked_entries(team, since, b.STATS_SHOWN), deps.knowledge.get),
+        b.asked_topics(store.unanswered_topics(team, since, b.STATS_SHOWN)),
     )
     ack(response_type="ephemeral", blocks=blocks, text=m.STATS_TITLE)
 

@@ -12,7 +12,12 @@ from slack_sdk import WebClient
 from bot import blocks as b
 from bot import messages as m
 from bot.listeners import Deps
-from bot.listeners.common import ack_only, language_of, record_question
+from bot.listeners.common import (
+    ack_only,
+    conversation_of_event,
+    language_of,
+    record_question,
+)
 from bot.listeners.dedupe import event_key, retry_of
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,7 @@ def _post_answer(
     team_id: str | None,
     user_id: str | None,
     source: str,
+    conversation: str,
 ) -> None:
     started = time.perf_counter()
     reply = deps.answers.answer(query, shareable=False)
@@ -47,7 +53,13 @@ def _post_answer(
         channel=channel, thread_ts=thread_ts, blocks=reply.blocks, text=reply.text
     )
     record_question(
-        deps, reply.result, team_id=team_id, user_id=user_id, source=source, latency_ms=latency_ms
+        deps,
+        reply.result,
+        team_id=team_id,
+        user_id=user_id,
+        source=source,
+        latency_ms=latency_ms,
+        conversation=conversation,
     )
 
 
@@ -84,6 +96,7 @@ def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: D
             team_id=context.team_id,
             user_id=event.get("user"),
             source="mention",
+            conversation=conversation_of_event(event),
         )
         return True
     except Exception:
@@ -116,6 +129,7 @@ def answer_direct_message(event: dict, context: BoltContext, client: WebClient, 
             team_id=context.team_id,
             user_id=event.get("user"),
             source="dm",
+            conversation=conversation_of_event(event),
         )
         return True
     except Exception:
@@ -123,18 +137,20 @@ def answer_direct_message(event: dict, context: BoltContext, client: WebClient, 
         return _apologize(client, channel, event.get("thread_ts"), text)
 
 
-HOME_TOP_QUESTIONS = 10
-
-
-def home_for(deps: Deps, team_id: str | None) -> dict:
-    """The Home view with the workspace's most asked questions from the query log."""
-    top: list[str] = []
+def home_for(deps: Deps, team_id: str | None, user_id: str | None = None) -> dict:
+    """One person's Home view: the entries the workspace asked about most (public channels,
+    titles only) and that person's own recent questions, which only they see."""
+    asked: list[b.Asked] = []
+    own: list[str] = []
     if deps.store is not None and team_id:
         try:
-            top = [q.example for q in deps.store.most_asked(team_id, HOME_TOP_QUESTIONS)]
+            stats = deps.store.asked_entries(team_id, None, b.HOME_SHOWN)
+            asked = b.asked_entries(stats, deps.knowledge.get)
+            if user_id:
+                own = [q.query for q in deps.store.own_questions(team_id, user_id, b.HOME_SHOWN)]
         except Exception:  # the glossary is still worth showing
-            log.exception("could not read the most asked questions")
-    return b.home_view(deps.knowledge.terms(), top)
+            log.exception("could not read the query log for the Home view")
+    return b.home_view(deps.knowledge.terms(), asked, own)
 
 
 def publish_home(event: dict, client: WebClient, view: dict) -> None:
@@ -172,7 +188,8 @@ def register(app: App, deps: Deps) -> None:
     def home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        publish_home(event, client, static_home or home_for(deps, context.team_id))
+        view = static_home or home_for(deps, context.team_id, event.get("user"))
+        publish_home(event, client, view)
 
     app.event("app_mention")(ack=ack_only, lazy=[mention])
     app.event("message")(ack=ack_only, lazy=[direct_message])

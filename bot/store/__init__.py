@@ -5,26 +5,40 @@ Import from here, not from the modules inside: `bot.store.store` and friends are
 
 from bot.store.engine import StoreError, default_database_path, make_engine
 from bot.store.migrate import current_revision, head_revision, migrate
-from bot.store.models import Base, DigestPost, ProcessedEvent, QueryLog, Subscription
+from bot.store.models import (
+    CONVERSATION_TYPES,
+    Base,
+    DigestPost,
+    ProcessedEvent,
+    QueryLog,
+    Subscription,
+)
 from bot.store.store import (
+    MIN_TOPIC_ASKERS,
+    EntryStat,
+    OwnQuestion,
     QueryRecord,
-    QuestionStat,
     Store,
+    TopicStat,
     hash_user,
     installation_store,
     oauth_state_store,
 )
 
 __all__ = [
+    "CONVERSATION_TYPES",
+    "MIN_TOPIC_ASKERS",
     "Base",
     "DigestPost",
+    "EntryStat",
+    "OwnQuestion",
     "ProcessedEvent",
     "QueryLog",
     "QueryRecord",
-    "QuestionStat",
     "Store",
     "StoreError",
     "Subscription",
+    "TopicStat",
     "current_revision",
     "default_database_path",
     "hash_user",

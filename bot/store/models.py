@@ -34,6 +34,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 QUERY_MAX_CHARS = 500
 QUERY_SOURCES = ("command", "mention", "dm", "shortcut", "cli")
+# Where a question was asked, as Slack names conversation types; "unknown" when the payload
+# does not say (an @mention in a C… channel may be public or private). Only "channel" (a public
+# channel) ever reaches a surface other people see; everything else is treated as private.
+CONVERSATION_TYPES = ("channel", "group", "mpim", "im", "unknown")
+PUBLIC_CONVERSATION = "channel"
 POST_STATUSES = ("claimed", "posted", "failed")
 
 # slack_sdk's default table names; `installation_store()` / `oauth_state_store()` use them.
@@ -119,10 +124,12 @@ class DigestPost(Base):
 
 
 class QueryLog(Base):
-    """One question asked. No raw user id: `user_hash` is sha256(salt, team, user)."""
+    """One question asked. No raw user id: `user_hash` is HMAC-SHA256 of (team, user) under
+    QUERY_LOG_SALT, a key kept outside the database. `conversation` is one of
+    CONVERSATION_TYPES: where it was asked decides who may ever see anything derived from it."""
 
     __tablename__ = "query_log"
-    __table_args__ = (Index(None, "team_id", "created_at"),)
+    __table_args__ = (Index(None, "team_id", "created_at"), Index(None, "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -132,6 +139,7 @@ class QueryLog(Base):
     answered_entry_id: Mapped[str | None] = mapped_column(String(200))
     latency_ms: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))  # one of QUERY_SOURCES
+    conversation: Mapped[str] = mapped_column(String(16), server_default="unknown")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -150,15 +158,6 @@ class ProcessedEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
     claimed_by: Mapped[str | None] = mapped_column(String(64))
-
-
-class AppSetting(Base):
-    """A value the app generates once per install and keeps, e.g. the query-log salt."""
-
-    __tablename__ = "app_settings"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
 
 
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)

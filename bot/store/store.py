@@ -9,8 +9,8 @@ caller's WHERE clause can still match.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import delete, exc, func, or_, select, update
+from sqlalchemy import delete, distinct, exc, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,12 +34,13 @@ from bot.digest.schedule import (
 )
 from bot.store.engine import RETRY_BACKOFF, with_retries
 from bot.store.models import (
+    CONVERSATION_TYPES,
+    PUBLIC_CONVERSATION,
     QUERY_MAX_CHARS,
     QUERY_SOURCES,
     SLACK_BOTS_TABLE,
     SLACK_INSTALLATIONS_TABLE,
     SLACK_OAUTH_STATES_TABLE,
-    AppSetting,
     DigestPost,
     ProcessedEvent,
     QueryLog,
@@ -52,19 +53,45 @@ T = TypeVar("T")
 DEFAULT_STALE_CLAIM = timedelta(minutes=10)
 
 
+# An unanswered topic is shown only once this many different people asked it (in public
+# channels): fewer could point at one person's question.
+MIN_TOPIC_ASKERS = 3
+
+
 @dataclass(frozen=True)
-class QuestionStat:
-    """A question as the team asked it: grouped by normalised text, no user data."""
+class EntryStat:
+    """An entry of the knowledge that questions were answered with: how often, by how many."""
 
-    normalized: str
-    example: str  # one of the original wordings
+    entry_id: str
     count: int
-    last_asked: datetime
+    askers: int
 
 
-def hash_user(salt: str, team_id: str, user_id: str) -> str:
-    """sha256 over (salt, team, user): stable per person, not reversible without the salt."""
-    return hashlib.sha256(f"{salt}\x1f{team_id}\x1f{user_id}".encode()).hexdigest()
+@dataclass(frozen=True)
+class TopicStat:
+    """A normalised question the knowledge had no answer for, asked by `askers` people."""
+
+    topic: str
+    count: int
+    askers: int
+
+
+@dataclass(frozen=True)
+class OwnQuestion:
+    """One of a person's own questions, for that person only (the App Home)."""
+
+    query: str
+    answered_entry_id: str | None
+    asked_at: datetime
+
+
+def hash_user(key: str, team_id: str, user_id: str) -> str:
+    """HMAC-SHA256 of (team, user) under `key`: stable per person, and without the key no one
+    can test guessed user ids against the stored hashes (Slack user ids are few)."""
+    if not key:
+        raise ValueError("the query log's user hashes need a key (QUERY_LOG_SALT)")
+    message = f"{team_id}\x1f{user_id}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def installation_store(engine: Engine, client_id: str) -> SQLAlchemyInstallationStore:
@@ -87,7 +114,8 @@ def oauth_state_store(engine: Engine, expiration_seconds: int = 600) -> SQLAlche
 @dataclass(frozen=True)
 class QueryRecord:
     """One question for the query log, as a listener saw it. The user id is stored only as a
-    salted hash; a missing team or user is stored as ""."""
+    keyed hash; a missing team or user is stored as "". `conversation` is where it was asked
+    (one of CONVERSATION_TYPES; "unknown" counts as private)."""
 
     team_id: str | None
     user_id: str | None
@@ -96,25 +124,27 @@ class QueryRecord:
     answered_entry_id: str | None  # None: no answer
     latency_ms: int
     source: str  # one of QUERY_SOURCES: command / mention / dm / shortcut / cli
+    conversation: str = "unknown"
 
 
 class Store:
     """The app's queries. Pass the engine (already migrated) and the clock; `sleep` is only
-    used between retries of a transient error and `user_salt` keys the user hashes."""
+    used between retries of a transient error and `user_key` (QUERY_LOG_SALT) keys the user
+    hashes: without it, questions cannot be logged nor anyone's forgotten."""
 
     def __init__(
         self,
         engine: Engine,
         now: Callable[[], datetime],
         *,
-        user_salt: str = "",
+        user_key: str | None = None,
         stale_claim: timedelta = DEFAULT_STALE_CLAIM,
         sleep: Callable[[float], None] = time.sleep,
         retry_backoff: tuple[float, ...] = RETRY_BACKOFF,
     ) -> None:
         self.engine = engine
         self._now = now
-        self._user_salt = user_salt
+        self._user_key = user_key
         self._stale_claim = stale_claim
         self._sleep = sleep
         self._backoff = retry_backoff
@@ -451,21 +481,31 @@ class Store:
 
     # -- query log --------------------------------------------------------------------------------
 
+    def _hash_user(self, team_id: str, user_id: str) -> str:
+        if not self._user_key:
+            raise ValueError("this store has no query-log key (QUERY_LOG_SALT)")
+        return hash_user(self._user_key, team_id, user_id)
+
     def log_queries(self, records: Sequence[QueryRecord]) -> None:
         """Record several questions in one transaction (the query log's writer batches them)."""
         for record in records:
             if record.source not in QUERY_SOURCES:
                 raise ValueError(f"source must be one of {QUERY_SOURCES}, not {record.source!r}")
+            if record.conversation not in CONVERSATION_TYPES:
+                raise ValueError(
+                    f"conversation must be one of {CONVERSATION_TYPES}, not {record.conversation!r}"
+                )
         now = self.now()
         rows = [
             QueryLog(
                 team_id=r.team_id or "",
-                user_hash=hash_user(self._user_salt, r.team_id or "", r.user_id or ""),
+                user_hash=self._hash_user(r.team_id or "", r.user_id or ""),
                 query=r.query[:QUERY_MAX_CHARS],
                 normalized=r.normalized[:QUERY_MAX_CHARS],
                 answered_entry_id=r.answered_entry_id,
                 latency_ms=max(0, int(r.latency_ms)),
                 source=r.source,
+                conversation=r.conversation,
                 created_at=now,
             )
             for r in records
@@ -473,81 +513,96 @@ class Store:
         if rows:
             self._transaction("log the questions", lambda session: session.add_all(rows))
 
-    def top_questions(
-        self, team_id: str, since: datetime | None, limit: int = 10
-    ) -> list[QuestionStat]:
-        """The most asked questions since `since` (None: ever), answered or not."""
-        return self._question_stats(team_id, since, limit, answered=None)
-
-    def unanswered_questions(
-        self, team_id: str, since: datetime | None, limit: int = 10
-    ) -> list[QuestionStat]:
-        """The most asked questions that got no answer: the knowledge gaps to write next."""
-        return self._question_stats(team_id, since, limit, answered=False)
-
-    def most_asked(self, team_id: str, limit: int = 5) -> list[QuestionStat]:
-        """All-time most asked questions that were answered (the App Home list)."""
-        return self._question_stats(team_id, None, limit, answered=True)
-
-    def _question_stats(
-        self, team_id: str, since: datetime | None, limit: int, *, answered: bool | None
-    ) -> list[QuestionStat]:
-        count = func.count().label("count")
-        last = func.max(QueryLog.created_at).label("last_asked")
-        query = select(QueryLog.normalized, func.min(QueryLog.query), count, last).where(
-            QueryLog.team_id == team_id
-        )
+    @staticmethod
+    def _shared(team_id: str, since: datetime | None) -> list:
+        """The rows a surface other people see may draw on: the team's public-channel
+        questions (since `since`). Never a DM, a group DM, a private channel, or unknown."""
+        where = [QueryLog.team_id == team_id, QueryLog.conversation == PUBLIC_CONVERSATION]
         if since is not None:
-            query = query.where(QueryLog.created_at >= since)
-        if answered is True:
-            query = query.where(QueryLog.answered_entry_id.is_not(None))
-        elif answered is False:
-            query = query.where(QueryLog.answered_entry_id.is_(None))
+            where.append(QueryLog.created_at >= since)
+        return where
+
+    def asked_entries(
+        self, team_id: str, since: datetime | None, limit: int = 10
+    ) -> list[EntryStat]:
+        """The entries public-channel questions were answered with since `since` (None: ever),
+        most asked first, with how many different people asked. No question text."""
+        count = func.count().label("count")
+        askers = func.count(distinct(QueryLog.user_hash)).label("askers")
         query = (
-            query.group_by(QueryLog.normalized)
-            .order_by(count.desc(), last.desc(), QueryLog.normalized)
+            select(QueryLog.answered_entry_id, count, askers)
+            .where(*self._shared(team_id, since), QueryLog.answered_entry_id.is_not(None))
+            .group_by(QueryLog.answered_entry_id)
+            .order_by(count.desc(), askers.desc(), QueryLog.answered_entry_id)
             .limit(limit)
         )
 
-        def work(session: Session) -> list[QuestionStat]:
-            return [
-                QuestionStat(normalized=n, example=e, count=c, last_asked=t)
-                for n, e, c, t in session.execute(query)
-            ]
+        def work(session: Session) -> list[EntryStat]:
+            return [EntryStat(e, c, a) for e, c, a in session.execute(query)]
 
-        return self._transaction("read question statistics", work)
+        return self._transaction("read the asked entries", work)
 
-    # -- per-install settings -----------------------------------------------------------------
+    def unanswered_topics(
+        self,
+        team_id: str,
+        since: datetime | None,
+        limit: int = 10,
+        *,
+        min_askers: int = MIN_TOPIC_ASKERS,
+    ) -> list[TopicStat]:
+        """What the knowledge lacks: normalised public-channel questions that got no answer,
+        each only once at least `min_askers` different people asked it."""
+        count = func.count().label("count")
+        askers = func.count(distinct(QueryLog.user_hash)).label("askers")
+        query = (
+            select(QueryLog.normalized, count, askers)
+            .where(*self._shared(team_id, since), QueryLog.answered_entry_id.is_(None))
+            .group_by(QueryLog.normalized)
+            .having(func.count(distinct(QueryLog.user_hash)) >= min_askers)
+            .order_by(askers.desc(), count.desc(), QueryLog.normalized)
+            .limit(limit)
+        )
 
-    def install_setting(self, name: str, make: Callable[[], str]) -> str:
-        """The value stored under `name`, made with `make()` and stored the first time. Processes
-        starting together agree: one INSERT wins and the others read it."""
+        def work(session: Session) -> list[TopicStat]:
+            return [TopicStat(t, c, a) for t, c, a in session.execute(query) if t]
 
-        def read(session: Session) -> str | None:
-            row = session.get(AppSetting, name)
-            return None if row is None else row.value
+        return self._transaction("read the unanswered topics", work)
 
-        value = self._transaction("read a setting", read)
-        if value is not None:
-            return value
-        try:
-            made = make()
-            self._transaction(
-                "store a setting", lambda session: session.add(AppSetting(name=name, value=made))
+    def own_questions(self, team_id: str, user_id: str, limit: int = 10) -> list[OwnQuestion]:
+        """A person's own most recent questions, wherever asked: for that person's eyes only."""
+        user_hash = self._hash_user(team_id, user_id)
+        query = (
+            select(QueryLog.query, QueryLog.answered_entry_id, QueryLog.created_at)
+            .where(QueryLog.team_id == team_id, QueryLog.user_hash == user_hash)
+            .order_by(QueryLog.created_at.desc(), QueryLog.id.desc())
+            .limit(limit)
+        )
+
+        def work(session: Session) -> list[OwnQuestion]:
+            return [OwnQuestion(q, e, t) for q, e, t in session.execute(query)]
+
+        return self._transaction("read the person's questions", work)
+
+    def purge_queries(self, older_than: timedelta) -> int:
+        """Delete questions asked more than `older_than` ago (QUERY_LOG_DAYS); returns how many."""
+        cutoff = self.now() - older_than
+
+        def work(session: Session) -> int:
+            return session.execute(delete(QueryLog).where(QueryLog.created_at < cutoff)).rowcount
+
+        return self._transaction("purge the query log", work)
+
+    def forget_user(self, team_id: str, user_id: str) -> int:
+        """Delete every question one person asked in one workspace; returns how many."""
+        user_hash = self._hash_user(team_id, user_id)
+
+        def work(session: Session) -> int:
+            result = session.execute(
+                delete(QueryLog).where(QueryLog.team_id == team_id, QueryLog.user_hash == user_hash)
             )
-            return made
-        except exc.IntegrityError:
-            value = self._transaction("read a setting", read)
-            assert value is not None
-            return value
+            return result.rowcount
 
-    def query_log_salt(self) -> str:
-        """The salt of the query log's user hashes when QUERY_LOG_SALT is not set: random,
-        made once per database, so hashes stay stable across restarts and processes."""
-        return self.install_setting("query_log_salt", lambda: secrets.token_hex(32))
-
-    def set_user_salt(self, salt: str) -> None:
-        self._user_salt = salt
+        return self._transaction("forget the person's questions", work)
 
     # -- processed events ---------------------------------------------------------------------
 

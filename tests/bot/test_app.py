@@ -50,9 +50,10 @@ def test_manifest_matches_the_code():
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
 
-def test_one_store_for_everything_and_the_salt_is_kept(knowledge, tmp_path, fake_slack):
+def test_one_store_for_everything_and_the_key_is_kept_outside_it(knowledge, tmp_path, fake_slack):
     from bot.app import open_store
-    from bot.store import current_revision, head_revision
+    from bot.settings import local_salt_path
+    from bot.store import QueryRecord, current_revision, head_revision
 
     env = {
         "SLACK_SIGNING_SECRET": "s",
@@ -63,8 +64,11 @@ def test_one_store_for_everything_and_the_salt_is_kept(knowledge, tmp_path, fake
     store = open_store(Settings.from_env("http", env))
     assert current_revision(store.engine) == head_revision()
     again = open_store(Settings.from_env("http", env))
-    assert store.query_log_salt() == again.query_log_salt()  # generated once, then kept
-    assert len(store.query_log_salt()) == 64
+    # The single-machine default: one key generated into the config directory, then kept.
+    assert local_salt_path().stat().st_mode & 0o777 == 0o600
+    assert len(local_salt_path().read_text().strip()) == 64
+    store.log_queries([QueryRecord("T1", "U1", "q", "q", None, 1, "command", "channel")])
+    assert [q.query for q in again.own_questions("T1", "U1")] == ["q"]  # same key
     create_app(Settings.from_env("http", env), knowledge, store=store)  # on the migrated store
 
 
@@ -82,6 +86,7 @@ def test_oauth_clients_per_team_come_from_the_installation_store(knowledge, tmp_
             "SLACK_CLIENT_SECRET": "c",
             "SLACK_API_URL": fake_slack.api_url,
             "DATABASE_URL": f"sqlite:///{tmp_path}/oauth.db",
+            "QUERY_LOG_SALT": "k" * 64,
         },
     )
     store = open_store(settings)

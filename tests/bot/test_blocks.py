@@ -77,7 +77,11 @@ def test_terms_pages_cover_the_whole_glossary_once(knowledge):
 
 def test_toc_home_help_and_shortcut_fit(knowledge):
     check_limits(b.toc_blocks(knowledge.articles, knowledge.get))
-    home = b.home_view(knowledge.terms(), top_questions=["<!channel> 什么是MaaS"] * 20)
+    home = b.home_view(
+        knowledge.terms(),
+        most_asked=[b.Asked("<!channel> MaaS", 5, 3)] * 20,
+        own_questions=["<!channel> 什么是MaaS"] * 20,
+    )
     check_limits(home["blocks"], max_blocks=b.MAX_HOME_BLOCKS)
     assert "<!channel>" not in json.dumps(home, ensure_ascii=False)
     for theme in b.THEMES:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot import blocks as b
 from bot.digest import PastDigest, choose_digest
-from bot.store import QuestionStat, Subscription
+from bot.store import Subscription
 from bot.terminal import render_digest
 from tests.bot.limits import check_limits
 
 START = date(2026, 3, 2)
 
 
-def stat(text: str, count: int = 1) -> QuestionStat:
-    return QuestionStat(text, text, count, datetime(2026, 3, 1, tzinfo=UTC))
+def stat(text: str, count: int = 1) -> b.Asked:
+    return b.Asked(text, count, count)
 
 
 NASTY = [stat("<!channel> " + "长" * 600, 9), stat("<@U0BOSS> *bold* `code` & more", 3)]
@@ -27,12 +27,12 @@ def test_half_a_year_of_digests_fits_slack_in_three_channels(knowledge):
         for n in range(180):
             items = choose_digest(knowledge, channel, history, START + timedelta(days=n))
             history.append(PastDigest(items.local_date, *items.ids))
-            blocks = b.digest_blocks(items, top_questions=NASTY * 5, unanswered=NASTY * 5)
+            blocks = b.digest_blocks(items, asked=NASTY * 5, gaps=NASTY * 5)
             check_limits(blocks)
             assert len(blocks) <= 20
             text = json.dumps(blocks, ensure_ascii=False)
             assert "<!channel>" not in text and "<@U0BOSS>" not in text
-            assert render_digest(items, top_questions=NASTY, unanswered=NASTY)
+            assert render_digest(items, asked=NASTY, gaps=NASTY)
 
 
 def test_the_digest_reads_in_order(knowledge):
@@ -44,7 +44,7 @@ def test_the_digest_reads_in_order(knowledge):
     assert positions == sorted(positions)
     assert items.trend.summary.split("。")[0] in b.unescape(text)
     assert b.DIGEST_READ_ACTION in text and b.DIGEST_TERM_ACTION in text
-    assert "本周团队在问" in text and "这周还没有人提问" in text  # Monday, nothing asked
+    assert "本周团队在问" in text and "公开频道里还没有人提问" in text  # Monday, nothing asked
 
 
 def test_stats_and_subscriptions_fit(knowledge):

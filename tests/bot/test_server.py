@@ -64,6 +64,7 @@ def test_oauth_install_routes_use_the_sqlalchemy_stores(knowledge, tmp_path, fak
             "SLACK_SIGNING_SECRET": "s",
             "SLACK_CLIENT_ID": "111.222",
             "SLACK_CLIENT_SECRET": "c",
+            "QUERY_LOG_SALT": "k" * 64,
             "SLACK_API_URL": fake_slack.api_url,
             "DATABASE_URL": f"sqlite:///{tmp_path}/sub/bot.sqlite3",
         },

@@ -57,6 +57,7 @@ def test_values_from_the_environment():
         "http",
         {
             **OAUTH,
+            "QUERY_LOG_SALT": "k" * 64,
             "SLACK_API_URL": "https://slack-gov.com/api",
             "DATABASE_URL": "sqlite:////tmp/x.db",
             "PORT": "8080",
@@ -118,3 +119,54 @@ def test_storage_settings():
     assert settings.digest_scheduler is False
     with pytest.raises(SettingsError, match="DIGEST_SCHEDULER"):
         Settings.from_env("http", {**HTTP, "DIGEST_SCHEDULER": "sometimes"})
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {**OAUTH},  # OAuth installs
+        {**HTTP, "DATABASE_URL": "postgresql://u@db/bot"},  # a shared database
+        {**SOCKET, "DATABASE_URL": "postgres://u@db/bot"},
+    ],
+)
+def test_query_log_salt_is_required_with_oauth_or_postgres(env):
+    with pytest.raises(SettingsError, match="QUERY_LOG_SALT is missing") as error:
+        Settings.from_env("http" if "SLACK_SIGNING_SECRET" in env else "socket", env)
+    assert "secrets.token_hex" in str(error.value)
+    clock_env = env if "SLACK_CLIENT_ID" in env else {"SLACK_BOT_TOKEN": "xoxb-1", **env}
+    assert Settings.from_env("clock", clock_env).query_log_salt is None  # logs no questions
+
+
+def test_missing_query_log_salt_exits_2_naming_the_variable(monkeypatch, capsys):
+    for name, value in {**OAUTH, "DATABASE_URL": "postgresql://u@db/bot"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("QUERY_LOG_SALT", raising=False)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert main(["serve"]) == 2
+    assert "QUERY_LOG_SALT is missing" in capsys.readouterr().err
+
+
+def test_query_log_days_defaults_to_90_and_must_be_positive():
+    assert Settings.from_env("http", HTTP).query_log_days == 90
+    assert Settings.from_env("http", {**HTTP, "QUERY_LOG_DAYS": "30"}).query_log_days == 30
+    for bad in ("0", "-1", "a month"):
+        with pytest.raises(SettingsError, match="QUERY_LOG_DAYS"):
+            Settings.from_env("http", {**HTTP, "QUERY_LOG_DAYS": bad})
+
+
+def test_the_single_machine_key_is_generated_once_with_mode_0600(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.settings import local_salt_path, query_log_key
+
+    settings = Settings.from_env("http", HTTP)
+    config = tmp_path / "config"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: query_log_key(settings, config), range(8)))
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert local_salt_path(config).stat().st_mode & 0o777 == 0o600
+    assert config.stat().st_mode & 0o777 == 0o700
+    assert [p.name for p in config.iterdir()] == ["query_log_salt"]  # no temporary left
+    given = Settings.from_env("http", {**HTTP, "QUERY_LOG_SALT": "given"})
+    assert query_log_key(given, tmp_path / "unused") == "given"
+    assert not (tmp_path / "unused").exists()

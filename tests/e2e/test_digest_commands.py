@@ -36,7 +36,7 @@ class Running:
 @pytest.fixture
 def app(engine, settings, knowledge, fake_slack):
     clock = FakeClock(MONDAY_10_SHANGHAI)
-    store = Store(engine, clock, user_salt="e2e-salt")
+    store = Store(engine, clock, user_key="e2e-salt")
     log = StoreQueryLog(store)
     server = LoopbackServer(
         wsgi_app(
@@ -118,6 +118,11 @@ def test_digest_post_where_the_bot_is_not_invited_says_how_to_invite_it(app, fak
     assert app.store.digest_post(p.TEAM, p.CHANNEL, MONDAY_10_SHANGHAI.date()) is None
 
 
+IN_A_DM = {"channel_id": "D0DIRECT01", "channel_name": "directmessage"}
+IN_A_PRIVATE_CHANNEL = {"channel_id": "C0PRIVATE1", "channel_name": "privategroup"}
+IN_A_GROUP_DM = {"channel_id": "G0GROUPDM1", "channel_name": "mpdm-a--b--c-1"}
+
+
 def test_questions_are_logged_and_stats_show_the_gaps_without_names(app, fake_slack):
     for query in ("什么是MaaS", "什么是MaaS", "明天天气怎么样", "<!channel> 火星移民"):
         command(app, fake_slack, query)
@@ -148,9 +153,54 @@ def test_questions_are_logged_and_stats_show_the_gaps_without_names(app, fake_sl
     stats = command(app, fake_slack, "stats").json()
     text = json.dumps(stats["blocks"], ensure_ascii=False)
     assert stats["response_type"] == "ephemeral"
-    assert "什么是MaaS" in text and "3 次" in text
-    assert "明天天气怎么样" in text and "&lt;!channel&gt; 火星移民" in text
+    assert "模型即服务(MaaS)" in text and "2 次 · 1 人" in text  # the mention's C… is unknown
+    assert "什么是MaaS" not in text and "火星移民" not in text  # no one's own words
+    assert "明天天气怎么样" not in text  # an unanswered topic only one person asked
+    assert "合成数据" not in text  # the DM's answer is no one else's business
     assert "<!channel>" not in text and p.USER not in text
+
+
+def test_private_questions_never_reach_stats_run_in_a_public_channel(app, fake_slack):
+    for where in (IN_A_DM, IN_A_PRIVATE_CHANNEL, IN_A_GROUP_DM):
+        for user in ("U0PRIV0001", "U0PRIV0002", "U0PRIV0003"):
+            command(app, fake_slack, "什么是GAN", user_id=user, **where)
+            command(app, fake_slack, "秘密的火星移民计划", user_id=user, **where)
+    send(
+        app,
+        json.dumps(p.event_callback(p.direct_message("什么是PGC"), "Ev0DM000002")),
+        "application/json",
+    )
+    fake_slack.wait_for("chat.postMessage")
+    app.log.flush()
+    deadline = time.monotonic() + 5
+    while len(logged_conversations(app)) < 19 and time.monotonic() < deadline:
+        threading.Event().wait(0.01)
+    assert Counter(logged_conversations(app)) == {"im": 7, "group": 6, "mpim": 6}
+
+    stats = command(app, fake_slack, "stats").json()  # run in the public #general
+    text = json.dumps(stats["blocks"], ensure_ascii=False)
+    assert "GAN" not in text and "PGC" not in text and "火星" not in text
+    assert "公开频道里还没有人提问" in text
+
+
+def test_an_unanswered_topic_shows_in_stats_once_three_people_asked(app, fake_slack):
+    def stats_text() -> str:
+        app.log.flush()
+        return json.dumps(command(app, fake_slack, "stats").json()["blocks"], ensure_ascii=False)
+
+    for user in ("U0FIRST001", "U0SECOND01"):
+        command(app, fake_slack, "明天天气怎么样？", user_id=user)
+        command(app, fake_slack, "明天天气怎么样", user_id=user)
+    assert "明天天气怎么样" not in stats_text()  # two people, four times
+    command(app, fake_slack, "明天 天气 怎么样", user_id="U0THIRD001")
+    text = stats_text()
+    assert "明天天气怎么样" in text and "5 次 · 3 人" in text
+    assert "明天天气怎么样？" not in text and "明天 天气" not in text  # the topic, not a wording
+
+
+def logged_conversations(app) -> list[str]:
+    with app.store.engine.connect() as conn:
+        return list(conn.scalars(select(QueryLog.conversation)))
 
 
 def test_digest_buttons_open_the_section_and_the_term_for_the_clicker_only(
@@ -174,14 +224,16 @@ def test_digest_buttons_open_the_section_and_the_term_for_the_clicker_only(
         assert shown["blocks"][0]["text"]["text"] == b.clip(entry.title, 150)
 
 
-def test_app_home_lists_the_most_asked_questions(app, fake_slack):
+def test_app_home_lists_the_entries_asked_about_and_only_the_viewers_own_questions(app, fake_slack):
     for query in ("什么是MaaS", "什么是MaaS", "明天天气怎么样"):
-        command(app, fake_slack, query)
+        command(app, fake_slack, query, user_id="U0SOMEONE1")
+    command(app, fake_slack, "我私下问的 LoRA", **IN_A_DM)  # the viewer's own, in a DM
     app.log.flush()
     event = p.event_callback(p.app_home_opened(), "Ev0HOME0001")
     send(app, json.dumps(event), "application/json")
     view = fake_slack.wait_for("views.publish")[0].params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     text = json.dumps(view["blocks"], ensure_ascii=False)
-    assert "大家最常问" in text and "什么是MaaS" in text
-    assert "明天天气怎么样" not in text  # unanswered questions are not advertised
+    assert "大家最常问" in text and "模型即服务(MaaS)" in text
+    assert "什么是MaaS" not in text and "明天天气怎么样" not in text  # someone else's words
+    assert "你最近的提问" in text and "我私下问的 LoRA" in text  # the viewer's own

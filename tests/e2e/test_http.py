@@ -18,8 +18,10 @@ def send(server, body: str, content_type: str = FORM, *, secret=SIGNING_SECRET, 
     return post(f"{server.url}/slack/events", body, headers)
 
 
-def command(server, slack, text: str):
-    body = p.form_body(p.slash_command(text, response_url=slack.response_url("command")))
+def command(server, slack, text: str, **fields: str):
+    """/aigc `text`, signed; `fields` replace the payload's (e.g. channel_name, user_id)."""
+    payload = p.slash_command(text, response_url=slack.response_url("command"))
+    body = p.form_body({**payload, **fields})
     return send(server, body)
 
 

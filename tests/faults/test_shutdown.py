@@ -73,6 +73,7 @@ def start(
         "LOG_LEVEL": "INFO",
         "NO_PROXY": "127.0.0.1",
         "DIGEST_SCHEDULER": scheduler,
+        "QUERY_LOG_SALT": "faults-key",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", mode],

@@ -235,9 +235,13 @@ def test_terms_page_blocks_on_any_keyword_and_page(knowledge, keyword, page):
 
 
 @settings(FUZZ, max_examples=50)
-@given(top_questions=st.lists(st.one_of(hostile_text, huge_text), max_size=15))
-def test_home_view_with_any_top_questions(knowledge, top_questions):
-    view = b.home_view(knowledge.terms(), top_questions)
+@given(
+    labels=st.lists(st.one_of(hostile_text, huge_text), max_size=15),
+    own=st.lists(st.one_of(hostile_text, huge_text), max_size=15),
+)
+def test_home_view_with_any_asked_entries_and_own_questions(knowledge, labels, own):
+    asked = [b.Asked(label, 3, 2) for label in labels]
+    view = b.home_view(knowledge.terms(), asked, own)
     assert view["type"] == "home"
     assert_renders(view["blocks"], b.MAX_HOME_BLOCKS)
 

@@ -16,7 +16,6 @@ TABLES = {
     "digest_posts",
     "query_log",
     "processed_events",
-    "app_settings",
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -14,13 +15,19 @@ def ask(store: Store, user: str, query: str, normalized: str, entry: str | None,
         kw.pop("latency_ms", 12),
         kw.pop("source", "command"),
     )
-    store.log_queries([QueryRecord(team, user, query, normalized, entry, latency_ms, source)])
+    conversation = kw.pop("conversation", "channel")
+    record = QueryRecord(team, user, query, normalized, entry, latency_ms, source, conversation)
+    store.log_queries([record])
+
+
+def rows(engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [r._asdict() for r in conn.execute(sqlalchemy.select(QueryLog.__table__))]
 
 
 def test_the_log_keeps_no_raw_user_id(store: Store, engine, clock) -> None:
     ask(store, "U_SECRET", "什么是 LoRA", "什么是lora", "term-lora", source="mention")
-    with engine.connect() as conn:
-        row = conn.execute(sqlalchemy.select(QueryLog.__table__)).one()._asdict()
+    [row] = rows(engine)
     assert "U_SECRET" not in repr(row)
     assert row["user_hash"] == hash_user("test-salt", "T1", "U_SECRET")
     assert len(row["user_hash"]) == 64
@@ -31,80 +38,100 @@ def test_the_log_keeps_no_raw_user_id(store: Store, engine, clock) -> None:
     )
     assert row["answered_entry_id"] == "term-lora"
     assert row["latency_ms"] == 12
+    assert row["conversation"] == "channel"
 
 
-def test_user_hash_depends_on_salt_and_team() -> None:
+def test_user_hash_is_an_hmac_that_needs_the_key() -> None:
     assert hash_user("s", "T1", "U1") == hash_user("s", "T1", "U1")
     assert hash_user("s", "T1", "U1") != hash_user("other", "T1", "U1")
     assert hash_user("s", "T1", "U1") != hash_user("s", "T2", "U1")
+    # Not the old sha256(salt, team, user), nor a plain hash anyone could recompute.
+    assert hash_user("s", "T1", "U1") != hashlib.sha256(b"s\x1fT1\x1fU1").hexdigest()
+    assert hash_user("s", "T1", "U1") != hashlib.sha256(b"T1\x1fU1").hexdigest()
+    with pytest.raises(ValueError, match="QUERY_LOG_SALT"):
+        hash_user("", "T1", "U1")
 
 
-def test_long_queries_are_cut_to_500_characters(store: Store) -> None:
+def test_a_store_without_a_key_refuses_to_log(engine, clock) -> None:
+    with pytest.raises(ValueError, match="QUERY_LOG_SALT"):
+        Store(engine, clock).log_queries([QueryRecord("T1", "U1", "q", "q", None, 1, "command")])
+
+
+def test_long_queries_are_cut_to_500_characters(store: Store, engine) -> None:
     ask(store, "U1", "长" * 800, "长" * 800, None)
-    [stat] = store.top_questions("T1", since=None)
-    assert len(stat.example) == len(stat.normalized) == 500
+    [row] = rows(engine)
+    assert len(row["query"]) == len(row["normalized"]) == 500
 
 
-def test_unknown_source_is_refused(store: Store) -> None:
+def test_unknown_source_or_conversation_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="source"):
         ask(store, "U1", "q", "q", None, source="email")
+    with pytest.raises(ValueError, match="conversation"):
+        ask(store, "U1", "q", "q", None, conversation="public")
 
 
-def test_top_and_unanswered_questions_this_week(store: Store, clock) -> None:
-    ask(store, "U1", "old question", "old", None)  # before the week starts
+def test_asked_entries_count_questions_and_askers_in_public_channels(store: Store, clock) -> None:
+    ask(store, "U1", "old question", "old", "sec-0")  # before the week starts
     clock.advance(days=3)
     week_start = clock()
     clock.advance(hours=1)
-    for user in ("U1", "U2", "U3"):
+    for user in ("U1", "U2", "U2"):
         ask(store, user, "什么是 LoRA？", "什么是lora", "term-lora")
-    ask(store, "U1", "Sora 是什么", "sora是什么", None)
-    clock.advance(minutes=5)
-    ask(store, "U2", "sora 是什么", "sora是什么", None)
     ask(store, "U1", "AIGC 市场规模", "aigc市场规模", "sec-3")
-    ask(store, "U1", "谁发明了 GPT", "谁发明了gpt", None)
-    ask(store, "U9", "other team", "什么是lora", None, team="T2")
-
-    top = store.top_questions("T1", since=week_start, limit=10)
-    assert [(s.normalized, s.count) for s in top] == [
-        ("什么是lora", 3),
-        ("sora是什么", 2),
-        ("aigc市场规模", 1),  # ties: the most recently asked first, then by text
-        ("谁发明了gpt", 1),
+    for private in ("im", "mpim", "group", "unknown"):
+        ask(store, "U5", "秘密", "秘密", "sec-secret", conversation=private)
+    ask(store, "U9", "other team", "什么是lora", "term-lora", team="T2")
+    stats = store.asked_entries("T1", since=week_start)
+    assert [(s.entry_id, s.count, s.askers) for s in stats] == [
+        ("term-lora", 3, 2),
+        ("sec-3", 1, 1),
     ]
-    assert top[1].example in {"Sora 是什么", "sora 是什么"}
-    assert top[1].last_asked == clock()
-
-    gaps = store.unanswered_questions("T1", since=week_start, limit=10)
-    assert [(s.normalized, s.count) for s in gaps] == [("sora是什么", 2), ("谁发明了gpt", 1)]
-    all_time = store.unanswered_questions("T1", since=None, limit=10)
-    assert [s.normalized for s in all_time] == ["sora是什么", "谁发明了gpt", "old"]
-    assert len(store.top_questions("T1", since=week_start, limit=2)) == 2
-    assert store.top_questions("T-none", since=None) == []
+    assert "sec-0" in {s.entry_id for s in store.asked_entries("T1", None)}
+    assert len(store.asked_entries("T1", since=week_start, limit=1)) == 1
+    assert store.asked_entries("T-none", since=None) == []
 
 
-def test_most_asked_counts_answered_questions_all_time(store: Store, clock) -> None:
-    for _ in range(2):
-        ask(store, "U1", "什么是 diffusion", "什么是diffusion", "sec-1")
-    clock.advance(days=30)
-    for _ in range(3):
-        ask(store, "U1", "什么是 LoRA", "什么是lora", "term-lora")
-    for _ in range(5):
-        ask(store, "U1", "unanswerable", "unanswerable", None)
-    assert [(s.normalized, s.count) for s in store.most_asked("T1", limit=5)] == [
-        ("什么是lora", 3),
-        ("什么是diffusion", 2),
-    ]
-    assert [s.normalized for s in store.most_asked("T1", limit=1)] == ["什么是lora"]
+def test_an_unanswered_topic_shows_once_three_people_asked_it(store: Store) -> None:
+    for user in ("U1", "U2", "U2", "U2"):
+        ask(store, user, "Sora 价格？", "sora价格", None)
+    assert store.unanswered_topics("T1", None) == []  # two people, however often
+    ask(store, "U3", "sora 价格", "sora价格", None, conversation="im")
+    assert store.unanswered_topics("T1", None) == []  # a DM does not count
+    ask(store, "U3", "sora的价格", "sora价格", None)
+    [topic] = store.unanswered_topics("T1", None)
+    assert (topic.topic, topic.count, topic.askers) == ("sora价格", 5, 3)
+    assert "Sora 价格？" not in repr(topic) and "U1" not in repr(topic)
 
 
-def test_results_carry_no_user_data(store: Store) -> None:
-    ask(store, "U_SECRET", "q", "q", None)
-    [stat] = store.top_questions("T1", since=None)
-    assert "U_SECRET" not in repr(stat)
-    assert hash_user("test-salt", "T1", "U_SECRET") not in repr(stat)
+def test_own_questions_are_one_persons_newest_first_wherever_asked(store: Store, clock) -> None:
+    ask(store, "U1", "第一个", "第一个", None)
+    clock.advance(minutes=1)
+    ask(store, "U1", "私信里问的", "私信里问的", "sec-1", conversation="im")
+    ask(store, "U2", "别人的", "别人的", None)
+    ask(store, "U1", "另一个工作区", "另一个工作区", None, team="T2")
+    assert [q.query for q in store.own_questions("T1", "U1")] == ["私信里问的", "第一个"]
+
+
+def test_purge_deletes_only_questions_older_than_the_retention(store: Store, engine, clock) -> None:
+    ask(store, "U1", "old", "old", None)
+    clock.advance(days=90, seconds=1)
+    ask(store, "U1", "new", "new", None)
+    assert store.purge_queries(timedelta(days=90)) == 1
+    assert [r["query"] for r in rows(engine)] == ["new"]
+    assert store.purge_queries(timedelta(days=90)) == 0
+
+
+def test_forget_deletes_only_that_persons_rows_in_that_workspace(store: Store, engine) -> None:
+    for user, team in (("U1", "T1"), ("U1", "T1"), ("U2", "T1"), ("U1", "T2")):
+        ask(store, user, f"{user}@{team}", "q", None, team=team)
+    assert store.forget_user("T1", "U1") == 2
+    assert sorted(r["query"] for r in rows(engine)) == ["U1@T2", "U2@T1"]
+    assert store.forget_user("T1", "U1") == 0
+    with pytest.raises(ValueError, match="QUERY_LOG_SALT"):
+        Store(engine, store.now).forget_user("T1", "U2")
 
 
 def test_since_is_inclusive(store: Store, clock) -> None:
-    ask(store, "U1", "q", "q", None)
-    assert store.top_questions("T1", since=clock())[0].count == 1
-    assert store.top_questions("T1", since=clock() + timedelta(microseconds=1)) == []
+    ask(store, "U1", "q", "q", "e1")
+    assert store.asked_entries("T1", since=clock())[0].count == 1
+    assert store.asked_entries("T1", since=clock() + timedelta(microseconds=1)) == []

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC
 
 import pytest
 
 from bot.digest import InvalidSubscription
-from bot.store import Store, make_engine
+from bot.store import Store
 
 
 def test_subscribe_with_defaults(store: Store, clock) -> None:
@@ -93,10 +92,3 @@ def test_rotation_memory_is_kept_across_re_subscriptions(store: Store) -> None:
     assert store.subscription("T1", "C2").known_id_set() is None
     store.subscribe("T2", "C1", "U1")
     assert [s.team_id for s in store.channel_subscriptions("C1")] == ["T1", "T2"]
-
-
-def test_the_query_log_salt_is_made_once_even_when_processes_race(database_url, engine) -> None:
-    stores = [Store(make_engine(database_url), lambda: datetime.now(UTC)) for _ in range(6)]
-    with ThreadPoolExecutor(6) as pool:
-        salts = set(pool.map(lambda s: s.query_log_salt(), stores))
-    assert len(salts) == 1 and len(salts.pop()) == 64

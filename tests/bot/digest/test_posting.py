@@ -203,25 +203,26 @@ def test_a_workspace_without_installation_is_paused(store, clock, knowledge):
 def test_weekly_day_adds_what_the_team_asked(store, clock, slack, clients, knowledge):
     subscribe(store, knowledge)
     clock.set(at(MONDAY - timedelta(days=1), "15:00"))  # Sunday
+
+    def asked(user, query, normalized, entry, conversation="channel"):
+        record = QueryRecord(TEAM, user, query, normalized, entry, 3, "command", conversation)
+        store.log_queries([record])
+
     for user in ("U0ALICE001", "U0BOB00001"):
-        store.log_queries(
-            [
-                QueryRecord(
-                    TEAM, user, "<!channel> 什么是MaaS", "什么是maas", "term:maas", 3, "command"
-                )
-            ]
-        )
-    store.log_queries(
-        [QueryRecord(TEAM, "U0ALICE001", "明天天气怎么样", "明天天气怎么样", None, 3, "mention")]
-    )
+        asked(user, "<!channel> 什么是MaaS", "什么是maas", "term:maas")
+    for user in ("U0ALICE001", "U0BOB00001", "U0CAROL001"):
+        asked(user, "明天天气怎么样？", "明天天气怎么样", None)
+    asked("U0DAVE0001", "秘密项目的 AIGC 预算", "秘密项目的aigc预算", "term:aigc", "im")
     clock.set(at(MONDAY, "09:30"))
     preview = compose_digest(store, knowledge, TEAM, "C1", MONDAY).blocks()
     run_due(store, knowledge, clients, clock())
     [monday] = posts(slack, "C1")
     assert monday["blocks"] == preview  # preview and post agree
     text = json.dumps(monday["blocks"], ensure_ascii=False)
-    assert "本周团队在问" in text and "明天天气怎么样" in text and "2 次" in text
-    assert "&lt;!channel&gt; 什么是MaaS" in text and "<!channel>" not in text
+    assert "本周团队在问" in text and "模型即服务(MaaS)" in text and "2 次 · 2 人" in text
+    assert "明天天气怎么样" in text and "3 次 · 3 人" in text  # a topic three people asked
+    assert "什么是MaaS" not in text and "明天天气怎么样？" not in text  # no one's own words
+    assert "秘密" not in text and "AIGC 的" not in text  # nothing from the DM
     assert "U0ALICE001" not in text and "U0BOB00001" not in text
     clock.advance(days=1)
     run_due(store, knowledge, clients, clock())
