@@ -48,7 +48,21 @@ _ENUMERATION_MARK = re.compile(
 _MAX_INFERRED_HEADING = 60
 # Headings too short to infer from their shape, but articles use them as headings.
 _STANDARD_HEADINGS = frozenset(
-    ["引言", "前言", "导语", "导读", "摘要", "概述", "背景", "结语", "结论", "总结", "小结", "展望", "参考文献"]
+    [
+        "引言",
+        "前言",
+        "导语",
+        "导读",
+        "摘要",
+        "概述",
+        "背景",
+        "结语",
+        "结论",
+        "总结",
+        "小结",
+        "展望",
+        "参考文献",
+    ]
 )
 _TOC_WITHIN = 4  # lines of the body the table of contents may come after
 
