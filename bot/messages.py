@@ -175,14 +175,32 @@ SUBSCRIBED = "已订阅：<#{channel}> 每天 {time}（{tz}）收到 AIGC 日报
 RESUBSCRIBED = "已更新：<#{channel}> 的日报改为每天 {time}（{tz}）。"
 UNSUBSCRIBED = "已取消：<#{channel}> 不再收到 AIGC 日报。"
 NOT_SUBSCRIBED = "<#{channel}> 没有订阅日报。用 `/aigc subscribe [HH:MM] [时区]` 订阅。"
-BAD_POST_TIME = "“{value}”不是有效的时间。请用 24 小时制 HH:MM，例如 `/aigc subscribe 09:30`。"
-BAD_TIMEZONE = (
-    "“{value}”不是有效的时区。请用 IANA 时区名，例如 `/aigc subscribe 09:30 Asia/Shanghai`"
-    "、`Europe/Berlin`、`America/New_York`。"
-)
-TOO_MANY_ARGUMENTS = (
-    "用法：`/aigc subscribe [HH:MM] [时区]`，例如 `/aigc subscribe 08:45 Asia/Tokyo`。"
-)
+# What was wrong with `/aigc subscribe`'s arguments, in the language the command was typed in.
+BAD_POST_TIME = {
+    "zh": "“{value}”不是有效的时间。请用 24 小时制 HH:MM，例如 `/aigc subscribe 09:30`。",
+    "en": "“{value}” is not a time of day. Use 24-hour HH:MM, e.g. `/aigc subscribe 09:30`.",
+}
+BAD_TIMEZONE = {
+    "zh": "未知时区“{value}”。请用 IANA 时区名，例如 `/aigc subscribe 09:30 Asia/Shanghai`"
+    "、`Europe/Berlin`、`America/New_York`。",
+    "en": "Unknown time zone “{value}”. Use an IANA name, e.g. "
+    "`/aigc subscribe 09:30 Asia/Shanghai`, `Europe/Berlin`, `America/New_York`.",
+}
+TWO_POST_TIMES = {
+    "zh": "只能给一个时间，你给了“{first}”和“{second}”。用法：`/aigc subscribe [HH:MM] [时区]`。",
+    "en": "Give one time, not “{first}” and “{second}”. "
+    "Usage: `/aigc subscribe [HH:MM] [time zone]`.",
+}
+TWO_TIMEZONES = {
+    "zh": "只能给一个时区，你给了“{first}”和“{second}”。用法：`/aigc subscribe [HH:MM] [时区]`。",
+    "en": "Give one time zone, not “{first}” and “{second}”. "
+    "Usage: `/aigc subscribe [HH:MM] [time zone]`.",
+}
+TOO_MANY_ARGUMENTS = {
+    "zh": "参数太多。用法：`/aigc subscribe [HH:MM] [时区]`，例如 `/aigc subscribe 08:45 Asia/Tokyo`。",
+    "en": "Too many arguments. Usage: `/aigc subscribe [HH:MM] [time zone]`, "
+    "e.g. `/aigc subscribe 08:45 Asia/Tokyo`.",
+}
 SUBSCRIPTIONS_TITLE = "本工作区的 AIGC 日报订阅"
 SUBSCRIPTIONS_NONE = "本工作区还没有频道订阅日报。在频道里输入 `/aigc subscribe` 订阅。"
 SUBSCRIPTION_LINE = "• <#{channel}> 每天 {time}（{tz}）"

@@ -40,24 +40,30 @@ def validate_post_time(value: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+# Files in the zoneinfo folder that `available_timezones()` may list but that are not zones
+# anyone means: the machine's own setting (a link that differs per machine) and placeholders.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
 @functools.cache
 def _timezones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
+    zones = zoneinfo.available_timezones()
+    return {name.lower(): name for name in zones if name.lower() not in _NOT_ZONES}
 
 
 def validate_timezone(value: str) -> str:
-    """An IANA time zone name, canonically cased ("asia/shanghai" -> "Asia/Shanghai")."""
+    """An IANA time zone name, canonically cased ("asia/shanghai" -> "Asia/Shanghai").
+
+    Only names in `zoneinfo.available_timezones()` are accepted: anything else (a folder such
+    as "America", an over-long name, "localtime") is never handed to `ZoneInfo`, which would
+    read it as a path."""
     name = _timezones_by_lower_name().get(value.strip().lower())
     if name is None:
-        try:  # a zone the system knows but did not list
-            zoneinfo.ZoneInfo(value.strip())
-            name = value.strip()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise InvalidSubscription(
-                "timezone",
-                value,
-                f"{value!r} is not a time zone; use an IANA name such as Asia/Shanghai",
-            ) from None
+        raise InvalidSubscription(
+            "timezone",
+            value,
+            f"{value!r} is not a time zone; use an IANA name such as Asia/Shanghai",
+        )
     return name
 
 

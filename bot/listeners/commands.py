@@ -170,16 +170,20 @@ def _answer_late(
 
 def parse_subscribe_args(rest: str) -> tuple[str, str]:
     """ "[HH:MM] [时区]" in either order -> (post time, zone), defaults 09:30 Asia/Shanghai.
-    Raises InvalidSubscription (validated again, and canonicalised, by the store)."""
-    post_time, tz = DEFAULT_POST_TIME, DEFAULT_TIMEZONE
+    Raises InvalidSubscription (validated again, and canonicalised, by the store): field
+    "post_time" or "timezone" for a bad value, "two_post_times" / "two_timezones" with the two
+    values typed, "usage" for more than two arguments."""
     words = rest.split()
     if len(words) > 2:
         raise InvalidSubscription("usage", rest, "too many arguments")
-    for word in words:
-        if word[:1].isdigit():
-            post_time = validate_post_time(word)
-        else:
-            tz = validate_timezone(word)
+    times = [word for word in words if word[:1].isdigit()]
+    zones = [word for word in words if not word[:1].isdigit()]
+    if len(times) == 2:
+        raise InvalidSubscription("two_post_times", tuple(times), "two times of day")
+    if len(zones) == 2:
+        raise InvalidSubscription("two_timezones", tuple(zones), "two time zones")
+    post_time = validate_post_time(times[0]) if times else DEFAULT_POST_TIME
+    tz = validate_timezone(zones[0]) if zones else DEFAULT_TIMEZONE
     return post_time, tz
 
 
@@ -188,7 +192,8 @@ def subscribe(ack: Ack, command: dict, rest: str, store: Store, deps: Deps) -> N
     try:
         post_time, tz = parse_subscribe_args(rest)
     except InvalidSubscription as error:
-        ack(response_type="ephemeral", text=_invalid_subscription(error))
+        lang = language_of(command.get("text") or "")
+        ack(response_type="ephemeral", text=_invalid_subscription(error, lang))
         return
     existed = store.subscription(team, channel) is not None
     sub = store.subscribe(
@@ -209,13 +214,19 @@ def subscribe(ack: Ack, command: dict, rest: str, store: Store, deps: Deps) -> N
     ack(response_type="ephemeral", text=text)
 
 
-def _invalid_subscription(error: InvalidSubscription) -> str:
-    value = b.escape(b.clip(str(error.value), 60))
+def _invalid_subscription(error: InvalidSubscription, lang: str) -> str:
+    def shown(value: object) -> str:
+        return b.escape(b.clip(str(value), 60))
+
     if error.field == "post_time":
-        return m.BAD_POST_TIME.format(value=value)
+        return m.BAD_POST_TIME[lang].format(value=shown(error.value))
     if error.field == "timezone":
-        return m.BAD_TIMEZONE.format(value=value)
-    return m.TOO_MANY_ARGUMENTS
+        return m.BAD_TIMEZONE[lang].format(value=shown(error.value))
+    if error.field in ("two_post_times", "two_timezones"):
+        first, second = error.value  # type: ignore[misc]
+        template = m.TWO_POST_TIMES if error.field == "two_post_times" else m.TWO_TIMEZONES
+        return template[lang].format(first=shown(first), second=shown(second))
+    return m.TOO_MANY_ARGUMENTS[lang]
 
 
 def unsubscribe(ack: Ack, command: dict, store: Store) -> None:

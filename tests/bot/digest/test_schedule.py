@@ -62,3 +62,12 @@ def test_a_digest_is_due_from_its_local_post_time() -> None:
 def test_the_week_before_starts_at_local_midnight() -> None:
     since = week_before(date(2026, 3, 9), "Asia/Shanghai")
     assert since.astimezone(UTC) == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "typed", ["America", "America/", "localtime", "posixrules", "Factory", "A" * 300, "../UTC"]
+)
+def test_only_listed_zone_names_are_time_zones(typed: str) -> None:
+    with pytest.raises(InvalidSubscription) as info:
+        validate_timezone(typed)
+    assert info.value.field == "timezone"
