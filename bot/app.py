@@ -17,13 +17,21 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import default_interval_calculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot import messages as m
 from bot.digest import ClientForTeam
 from bot.listeners import Deps, register_all
 from bot.query_log import InMemoryQueryLog, QueryRecorder, StoreQueryLog
 from bot.settings import BOT_SCOPES, Settings, query_log_key
-from bot.store import Store, installation_store, make_engine, migrate, oauth_state_store
+from bot.store import (
+    Store,
+    TokenCipher,
+    installation_store,
+    make_engine,
+    migrate,
+    oauth_state_store,
+)
 from knowledge import Knowledge
 
 log = logging.getLogger(__name__)
@@ -92,6 +100,24 @@ def open_store(settings: Settings, now: Callable[[], datetime] = utc_now) -> Sto
     return store
 
 
+_warned_clear_tokens = threading.Event()
+
+
+def installations(settings: Settings, store: Store) -> SQLAlchemyInstallationStore:
+    """The OAuth installation store, its tokens encrypted at rest with TOKEN_ENCRYPTION_KEY;
+    without the key, a warning (once per process) that the tokens are stored in clear."""
+    cipher = None
+    if settings.token_encryption_key:
+        cipher = TokenCipher(settings.token_encryption_key)
+    elif not _warned_clear_tokens.is_set():
+        _warned_clear_tokens.set()
+        log.warning(
+            "TOKEN_ENCRYPTION_KEY is not set: installed workspaces' bot tokens are stored in "
+            "clear text in the database. Set it to encrypt them (see docs/OPERATIONS.md)."
+        )
+    return installation_store(store.engine, settings.client_id or "", cipher)
+
+
 def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
     """Multi-workspace installs kept by slack_sdk's SQLAlchemy stores on the store's engine
     (their tables come from the migrations)."""
@@ -99,7 +125,7 @@ def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=list(BOT_SCOPES),
-        installation_store=installation_store(store.engine, settings.client_id or ""),
+        installation_store=installations(settings, store),
         state_store=oauth_state_store(store.engine),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
@@ -112,12 +138,12 @@ def team_clients(settings: Settings, store: Store | None = None) -> ClientForTea
     if not settings.oauth_enabled or store is None:
         single = make_web_client(settings, settings.bot_token)
         return lambda team_id: single
-    installations = installation_store(store.engine, settings.client_id or "")
+    installed = installations(settings, store)
     clients: dict[str, WebClient] = {}
     lock = threading.Lock()
 
     def for_team(team_id: str) -> WebClient | None:
-        bot = installations.find_bot(enterprise_id=None, team_id=team_id)
+        bot = installed.find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             return None
         with lock:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
+from cryptography.fernet import Fernet
 
 from knowledge.paths import APP_NAME
 
@@ -51,6 +52,11 @@ VARIABLES = (
         "QUERY_LOG_SALT",
         ("http", "socket"),
         "secret key of the query log's user hashes (required with OAuth or PostgreSQL)",
+    ),
+    Variable(
+        "TOKEN_ENCRYPTION_KEY",
+        ("http", "clock"),
+        "Fernet key(s), comma-separated, newest first: OAuth tokens encrypted at rest",
     ),
     Variable(
         "QUERY_LOG_DAYS",
@@ -104,6 +110,8 @@ class Settings:
     # generates one into the user's config directory (see `query_log_key`).
     query_log_salt: str | None = None
     query_log_days: int = DEFAULT_QUERY_LOG_DAYS  # older questions are purged
+    # Fernet keys, comma-separated, the first encrypts: installation tokens encrypted at rest.
+    token_encryption_key: str | None = None
     digest_scheduler: bool = True  # check for due digests every minute in serve/socket
     port: int = DEFAULT_PORT
     web_concurrency: int = 2  # gunicorn worker processes
@@ -215,6 +223,16 @@ class Settings:
         if not (days.isdigit() and int(days) > 0):
             problems.append(f"QUERY_LOG_DAYS must be a positive number of days, not {days!r}")
 
+        token_key = get("TOKEN_ENCRYPTION_KEY")
+        if token_key is not None:
+            bad = _bad_fernet_keys(token_key)
+            if bad:
+                problems.append(
+                    f"TOKEN_ENCRYPTION_KEY is not valid ({bad}); make a key with "
+                    '`python -c "from cryptography.fernet import Fernet; '
+                    'print(Fernet.generate_key().decode())"`'
+                )
+
         if problems:
             raise SettingsError(mode, problems)
 
@@ -230,12 +248,26 @@ class Settings:
             database_url=database_url,
             query_log_salt=salt,
             query_log_days=int(days),
+            token_encryption_key=token_key,
             digest_scheduler=scheduler in ("on", "1", "true"),
             port=port,
             web_concurrency=int(workers),
             answer_cache_size=int(cache_size),
             knowledge_file=Path(knowledge_file) if knowledge_file else None,
         )
+
+
+def _bad_fernet_keys(value: str) -> str | None:
+    """What is wrong with a comma-separated list of Fernet keys, or None."""
+    keys = [part.strip() for part in value.split(",") if part.strip()]
+    if not keys:
+        return "no key given"
+    for position, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            return f"key {position} is not a Fernet key: 32 url-safe base64-encoded bytes"
+    return None
 
 
 def _is_sqlite(database_url: str | None) -> bool:

@@ -24,6 +24,7 @@ from bot.store.store import (
     installation_store,
     oauth_state_store,
 )
+from bot.store.tokens import TokenCipher, reencrypt_tokens
 
 __all__ = [
     "CONVERSATION_TYPES",
@@ -38,6 +39,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Subscription",
+    "TokenCipher",
     "TopicStat",
     "current_revision",
     "default_database_path",
@@ -47,4 +49,5 @@ __all__ = [
     "make_engine",
     "migrate",
     "oauth_state_store",
+    "reencrypt_tokens",
 ]

@@ -10,6 +10,7 @@ PostgreSQL goes through psycopg 3 with `pool_pre_ping`, so a restarted server co
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_DB_FILENAME = "aigc-bot.db"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 PG_CONNECT_TIMEOUT_S = 10
 # Seconds to wait before each retry of a transient error; its length is the number of retries.
@@ -85,7 +87,8 @@ def make_engine(
     kwargs: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            is_default = not (database_url and database_url.strip())
+            create_private_sqlite_file(Path(url.database).expanduser(), tighten=is_default)
     elif url.get_backend_name() == "postgresql":
         kwargs["pool_pre_ping"] = True
         if "connect_timeout" not in url.query:
@@ -113,6 +116,27 @@ def make_engine(
         ) from e
     engine.dispose()
     return engine
+
+
+def create_private_sqlite_file(path: Path, *, tighten: bool = False) -> None:
+    """Create the SQLite file 0600 (its folder 0700) before SQLite opens it, whatever the
+    umask: SQLite gives the -wal and -shm files the main file's permissions. With `tighten`
+    (the default file, which is this app's own), an existing folder and files made readable to
+    others by an earlier version are narrowed too."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask, chmod's is not
+    elif tighten:
+        os.chmod(folder, 0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.chmod(path, 0o600)
+    except FileExistsError:
+        if tighten:
+            for existing in (path, *(Path(f"{path}{end}") for end in SQLITE_SIDE_FILES)):
+                if existing.exists():
+                    os.chmod(existing, 0o600)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

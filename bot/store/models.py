@@ -163,3 +163,18 @@ class ProcessedEvent(Base):
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)
 SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS_TABLE)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES_TABLE)
+
+# Token columns are text, not slack_sdk's VARCHAR(200): a token encrypted with
+# TOKEN_ENCRYPTION_KEY (Fernet) is about 2.7 times as long as the token (migration 0005).
+TOKEN_COLUMNS = {
+    SLACK_BOTS_TABLE: ("bot_token", "bot_refresh_token"),
+    SLACK_INSTALLATIONS_TABLE: (
+        "bot_token",
+        "bot_refresh_token",
+        "user_token",
+        "user_refresh_token",
+    ),
+}
+for _table, _columns in TOKEN_COLUMNS.items():
+    for _column in _columns:
+        Base.metadata.tables[_table].c[_column].type = Text()

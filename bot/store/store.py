@@ -46,6 +46,7 @@ from bot.store.models import (
     QueryLog,
     Subscription,
 )
+from bot.store.tokens import EncryptedInstallationStore, TokenCipher
 
 T = TypeVar("T")
 
@@ -94,14 +95,20 @@ def hash_user(key: str, team_id: str, user_id: str) -> str:
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def installation_store(engine: Engine, client_id: str) -> SQLAlchemyInstallationStore:
-    """slack_sdk's installation store on this engine; `migrate` creates its tables."""
-    return SQLAlchemyInstallationStore(
+def installation_store(
+    engine: Engine, client_id: str, cipher: TokenCipher | None = None
+) -> SQLAlchemyInstallationStore:
+    """slack_sdk's installation store on this engine; `migrate` creates its tables. With a
+    `cipher` (TOKEN_ENCRYPTION_KEY) the tokens are encrypted at rest."""
+    kwargs = dict(
         client_id=client_id,
         engine=engine,
         bots_table_name=SLACK_BOTS_TABLE,
         installations_table_name=SLACK_INSTALLATIONS_TABLE,
     )
+    if cipher is not None:
+        return EncryptedInstallationStore(cipher, **kwargs)
+    return SQLAlchemyInstallationStore(**kwargs)
 
 
 def oauth_state_store(engine: Engine, expiration_seconds: int = 600) -> SQLAlchemyOAuthStateStore:
