@@ -64,10 +64,12 @@ def test_subscribe_change_list_and_unsubscribe(app, fake_slack, knowledge):
     assert sub.subscribed_by == p.USER and sub.known_ids is not None
     reply = command(app, fake_slack, "subscribe 8:05 europe/berlin")
     assert reply.json()["text"] == f"已更新：<#{p.CHANNEL}> 的日报改为每天 08:05（Europe/Berlin）。"
-    assert "“25:00”不是有效的时间" in command(app, fake_slack, "subscribe 25:00").json()["text"]
-    bad_zone = command(app, fake_slack, "subscribe 09:00 Mars/<!here>").json()["text"]
-    assert "不是有效的时区" in bad_zone and "<!here>" not in bad_zone
-    assert "用法" in command(app, fake_slack, "subscribe 1 2 3").json()["text"]
+    assert "“25:00”不是有效的时间" in command(app, fake_slack, "订阅 25:00").json()["text"]
+    bad_zone = command(app, fake_slack, "订阅 09:00 Mars/<!here>").json()["text"]
+    assert "未知时区" in bad_zone and "<!here>" not in bad_zone
+    assert "用法" in command(app, fake_slack, "订阅 1 2 3").json()["text"]
+    english = command(app, fake_slack, "subscribe 08:00 America").json()["text"]
+    assert english.startswith("Unknown time zone “America”")
 
     app.store.pause(p.TEAM, p.CHANNEL, "not_in_channel")
     listing = text_of(command(app, fake_slack, "subscriptions"))
