@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from slack_bolt import App
 from slack_bolt.error import BoltError
 
+from bot import log_redaction
 from bot.app import create_app, open_store, team_clients
 from bot.digest import RunReport, run_due
 from bot.settings import Mode, Settings, SettingsError
@@ -50,6 +51,7 @@ def start(mode: Mode, env: Mapping[str, str] = os.environ) -> Runtime | int:
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
     )
+    log_redaction.install(log_redaction.secret_values(env))
     try:
         return build(mode, env)
     except (SettingsError, KnowledgeFileError, StoreError) as error:

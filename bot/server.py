@@ -23,8 +23,10 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+from bot import log_redaction
 from bot.digest import DigestScheduler
 from bot.http_guard import EVENTS_PATH, FormSafeRequestHandler, SignedBodyGuard, WSGIApp
+from bot.log_redaction import secret_values
 from bot.runtime import Runtime, digest_tick, start
 from bot.settings import Mode, Settings
 
@@ -62,6 +64,16 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "accesslog": None,
         "errorlog": "-",
     }
+
+
+def redact_gunicorn_logs(secrets: list[str]) -> Callable[[Any], None]:
+    """gunicorn's `on_starting` hook: its loggers have their own handlers (not the root's), so
+    they get the redacting filter too."""
+
+    def on_starting(server: Any) -> None:
+        log_redaction.install(secrets, loggers=("gunicorn.error", "gunicorn.access"))
+
+    return on_starting
 
 
 def run_gunicorn(application: WSGIApp, options: Mapping[str, Any]) -> None:
@@ -153,7 +165,11 @@ def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
     else:
         assert runtime.app is not None
         log.info("serving %s on port %d", EVENTS_PATH, runtime.settings.port)
-        options = {**gunicorn_options(runtime.settings), **scheduler_hooks(runtime)}
+        options = {
+            **gunicorn_options(runtime.settings),
+            **scheduler_hooks(runtime),
+            "on_starting": redact_gunicorn_logs(secret_values(env)),
+        }
         application = wsgi_app(runtime.app, runtime.settings.signing_secret)
         run_gunicorn(application, options)
     return 0
