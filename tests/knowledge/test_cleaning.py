@@ -84,3 +84,8 @@ def test_intents_are_read_from_the_word_lists(query: str, intent: str, core: str
 def test_a_lone_intent_word_stays_the_topic() -> None:
     parsed = parse_query("风险")
     assert parsed.core == "风险"
+
+
+def test_filler_never_cuts_into_a_word() -> None:
+    # "天天" is chat in "老板天天说", but not in "明天天气": filler is removed as whole phrases only.
+    assert clean_question("明天天气怎么样") == "明天天气怎么样"
