@@ -42,8 +42,10 @@ _ENUMERATED = re.compile(
     r"^\s*(第[一二三四五六七八九十]+|其[一二三四五六七八九十]|[一二三四五六七八九十]是|首先|其次|再次|最后|"
     r"\d+[.、)]|[(（][一二三四五六七八九十\d]+[)）])"
 )
-_ENUMERATION_MARK = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:\.\d+)*\s*[、.．])"
+# A heading's numbering: "一、", "（二）", "第三,", "1.2 ".
+_NUMBERING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[）)]|"
+    r"第[一二三四五六七八九十]+[,，、.．]?|\d+(?:\.\d+)*\s*[、.．]?)\s*"
 )
 _MAX_INFERRED_HEADING = 60
 # Headings too short to infer from their shape, but articles use them as headings.
@@ -220,6 +222,11 @@ def _parse_web_text(name: str, lines: list[tuple[int, str]]) -> ParsedArticle:
     )
 
 
+def strip_enumeration(heading: str) -> str:
+    """A heading without its numbering: "（二）纵向联邦学习" → "纵向联邦学习"."""
+    return _NUMBERING.sub("", heading).strip()
+
+
 def _looks_like_heading(text: str, lines: list[str], index: int) -> bool:
     """A heading the table of contents missed: a short line with no sentence punctuation,
     not a caption, followed by a paragraph."""
@@ -228,7 +235,7 @@ def _looks_like_heading(text: str, lines: list[str], index: int) -> bool:
     if len(text) > _MAX_INFERRED_HEADING or len(text) < 4 or _CAPTION.match(text):
         return False
     # "一、什么是X", "（二）X": the numbering's own mark is not a sentence's.
-    if _SENTENCE_PUNCT.search(_ENUMERATION_MARK.sub("", text)):
+    if _SENTENCE_PUNCT.search(strip_enumeration(text)):
         return False
     if index + 1 >= len(lines):
         return False

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from knowledge.articles import strip_enumeration
 from knowledge.text import compact
 
 _HAN_RUN = r"[\u4e00-\u9fff]{2,16}"
@@ -42,10 +43,6 @@ _NAME_START = re.compile(
     r".*(?:介绍|提出|称为|叫做|名为|采用|使用|利用|通过|基于|包括|例如|比如|以及|就是|一种|"
     r"[的是和与及或在将为了把被用对从以称种个类这那其由向让使])"
 )
-_ENUMERATION = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[）)]|"
-    r"第[一二三四五六七八九十]+[,，、.．]?|\d+(?:\.\d+)*\s*[、.．]?)\s*"
-)
 _HEADING_DEFINES = re.compile(
     r"^(?:什么是|何为|何谓|认识|了解)\s*(.+?)\s*[?？]?$|^(.+?)\s*(?:是什么|是啥|概述|简介|的定义|的概念)\s*[?？]?$"
 )
@@ -57,11 +54,6 @@ def _trim(han: str) -> str:
     """The name at the end of a run of Chinese: "技术的合成数据" → "合成数据"."""
     match = _NAME_START.match(han)
     return han[match.end() :] if match else han
-
-
-def strip_enumeration(heading: str) -> str:
-    """A heading without its numbering: "（二）纵向联邦学习" → "纵向联邦学习"."""
-    return _ENUMERATION.sub("", heading).strip()
 
 
 def heading_names(heading: str) -> list[str]:

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import pickle
-import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,11 +19,9 @@ from pathlib import Path
 
 import bm25s
 
-from knowledge.definitions import strip_enumeration
+from knowledge.articles import strip_enumeration
 from knowledge.model import Entry
-from knowledge.text import compact
-
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from knowledge.text import compact, has_han, is_han
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +130,7 @@ class KnowledgeIndex:
             article_ends=_article_ends(entries, answerable),
             # Targets are looked for as tokens, and Chinese ones also inside the text.
             synonyms={
-                word: [t for t in targets if t in df or _HAN.search(t)]
+                word: [t for t in targets if t in df or has_han(t)]
                 for word, targets in data.get("synonyms", {}).items()
             },
             short_names=frozenset(
@@ -177,7 +174,7 @@ def _longer_names(names: Iterable[str]) -> dict[str, list[str]]:
 def _name_sounds(names: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
     """Toneless syllables of every all-Chinese name (and longer word of the knowledge), one per
     character (phrase-aware)."""
-    han_names = [k for k in names if 2 <= len(k) <= 12 and all(_HAN.match(c) for c in k)]
+    han_names = [k for k in names if 2 <= len(k) <= 12 and is_han(k)]
     if not han_names:
         return []
     from pypinyin import Style, lazy_pinyin  # slow to import: only when an index is built

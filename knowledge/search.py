@@ -23,7 +23,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from knowledge.cleaning import NUMBER_CUE, clean_question, query_words, strip_markup
+from knowledge.cleaning import NUMBER_CUE, query_words, remove_filler, strip_markup
 from knowledge.index import EntryList, KnowledgeDataError, KnowledgeIndex, load_index
 from knowledge.model import Article, Entry, Fact, Hit, SearchResult, Status
 from knowledge.paths import default_paths, index_cache_dir
@@ -297,7 +297,7 @@ class Knowledge:
         truncated = truncated or (len(query) > len(head) and bool(text))
         if not text:
             return SearchResult(query=text, status="empty", truncated=truncated)
-        cleaned = self._unglue(clean_question(text))
+        cleaned = self._unglue(remove_filler(fold(text)))  # markup is already out
         language = (
             "en" if cleaned and not has_han(cleaned) and any(c.isalpha() for c in cleaned) else "zh"
         )

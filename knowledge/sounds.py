@@ -20,18 +20,18 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from knowledge.text import is_han
+
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
 _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 MAX_READINGS = 32  # combinations of polyphone readings tried per run of characters
 MAX_SCAN_CHARS = 64  # characters of a question heard for homophones
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @lru_cache(maxsize=1)
@@ -115,7 +115,7 @@ class SoundIndex:
         its words, not by sound.
         """
         text = text[:MAX_SCAN_CHARS]
-        options = [readings(c) if _HAN.match(c) else () for c in text]
+        options = [readings(c) if is_han(c) else () for c in text]
         heads = [frozenset(map(fuzzy, o)) for o in options]
         found: list[SoundMatch] = []
         taken = [False] * len(text)

@@ -81,6 +81,11 @@ def has_han(text: str) -> bool:
     return bool(_HAN.search(text))
 
 
+def is_han(text: str) -> bool:
+    """Every character is Chinese (and there is at least one)."""
+    return bool(text) and all(_HAN.match(c) for c in text)
+
+
 def split_sentences(text: str) -> list[str]:
     """The sentences of `text`, each with its closing mark; joined they give `text` back
     (minus blank pieces). The one sentence splitter of the project."""
