@@ -53,7 +53,6 @@ MAX_REMEMBERED = 4096  # typo look-ups remembered per process
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9.+\-]{2,}")
 _GLUED = re.compile(r"(?<![a-z])[a-z]{8,}(?![a-z])")
-_FIGURE = re.compile(r"\d[\d,.]*\s*(%|％|亿|万|千|百|倍|家|个|美元|元|年)")
 REBUILD_HINT = "python -m bot build"
 
 
@@ -211,6 +210,9 @@ class Knowledge:
         self._short_names = index.short_names
         self._overviews = frozenset(index.overviews)
         self._synonyms = index.synonyms
+        self._with_figures = frozenset(
+            self._position[f["entry_id"]] for f in index.facts if f["entry_id"] in self._position
+        )
         self._sounds = SoundIndex(index.name_sounds) if index.name_sounds else None
         self._longer_names = index.longer_names
 
@@ -770,7 +772,8 @@ class Knowledge:
         haystack = self._own_haystack(doc)
         for word in answer_words:
             if word == NUMBER_CUE:
-                if _FIGURE.search(self.entries[self._answerable[doc]].text):
+                # The build already found the sentences that carry figures (the digest's facts).
+                if self._answerable[doc] in self._with_figures:
                     return True
             elif word in haystack:
                 return True
