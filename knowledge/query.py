@@ -39,7 +39,6 @@ _SUFFIXES = [
     r"(一下)",
     r"(的)",
 ]
-USE_WORDS = ("用途", "作用")
 
 
 @lru_cache(maxsize=1)

@@ -47,6 +47,7 @@ MAX_ALTERNATIVES = 3
 CANDIDATES = 20  # entries scored for coverage, by BM25 rank
 MAX_QUERY_GROUPS = 24  # query words scored at most
 MAX_NAME_CHARS = 40  # longest name looked for inside a question
+FIND_TERMS_CHARS = 5000  # of a message, read for the terms it names
 MAX_NAME_KEYS = 3  # other names of a named entry whose words find candidates too
 AMBIGUOUS = -1  # a question about "the article" when there are several and it names none
 MAX_REMEMBERED = 4096  # typo look-ups remembered per process
@@ -267,26 +268,17 @@ class Knowledge:
         return [e for e in self.entries if e.kind == "section"]
 
     def find_terms(self, text: str, limit: int = 10) -> list[Entry]:
-        """Every glossary term named in `text`, most specific (longest name) first."""
-        haystack = compact(clean_query(text)[0]) if len(text) <= 5000 else compact(text[:5000])
-        found: dict[int, int] = {}
-        for key, owners in self._names.items():
-            if len(key) < 2 or key not in haystack:
-                continue
-            for i in owners:
-                if self.entries[i].kind == "term":
-                    found[i] = max(found.get(i, 0), len(key))
-        # A name inside a longer name ("合成数据" in "合成数据即服务") only counts on its own.
-        ordered = sorted(found, key=lambda i: (-found[i], i))
+        """Every glossary term named in `text`, most specific (longest name) first: the same
+        spotting search uses, exact names only ("合成数据" inside "合成数据即服务" is not one)."""
+        cleaned = fold(strip_markup(text[:FIND_TERMS_CHARS]))
+        anchors = self._spot_names(cleaned, core="")  # no question: nothing to hear
         picked: list[int] = []
-        covered = haystack
-        for i in ordered:
-            hits = [k for k in self._name_keys(i)[1:] if k in covered]
-            if not hits:
+        for anchor in sorted(anchors, key=lambda a: -len(a.name)):
+            if anchor.how != "exact":
                 continue
-            picked.append(i)
-            for k in hits:
-                covered = covered.replace(k, "\0")
+            for i in anchor.owners:
+                if self.entries[i].kind == "term" and i not in picked:
+                    picked.append(i)
         return [self.entries[i] for i in picked[:limit]]
 
     # --- search -----------------------------------------------------------------------------
