@@ -26,7 +26,7 @@ from knowledge.text import compact, has_han, is_han
 log = logging.getLogger(__name__)
 
 SUPPORTED_FORMAT = 1
-INDEX_SCHEMA = 12  # bump when KnowledgeIndex changes shape
+INDEX_SCHEMA = 13  # bump when KnowledgeIndex changes shape
 
 
 class KnowledgeDataError(ValueError):
@@ -53,6 +53,8 @@ class KnowledgeIndex:
     # Chinese names inside longer ones (预训练 in 预训练模型): a homophone of the longer may hide
     # behind an exact match of the shorter.
     longer_names: dict[str, list[str]]
+    name_initials: frozenset[str]  # characters a name starts with (spotting skips the rest)
+    longest_name: int
     short_names: frozenset[str]  # two-letter abbreviations, the only Latin names that short
     overviews: list[int]  # sections whose heading has sub-sections (they enumerate)
     synonyms: dict[str, list[str]]  # a word people use → the knowledge's words for it
@@ -126,6 +128,8 @@ class KnowledgeIndex:
                 )
             ),
             longer_names=_longer_names(n for n, _ in sounds),
+            name_initials=frozenset(k[0] for k in names if k),
+            longest_name=max((len(k) for k in names), default=0),
             overviews=_overviews(entries),
             article_ends=_article_ends(entries, answerable),
             # Targets are looked for as tokens, and Chinese ones also inside the text.

@@ -206,8 +206,8 @@ class Knowledge:
         self._name_key_cache: dict[int, list[str]] = {}
         self._doc_of = {index: doc for doc, index in enumerate(index.answerable)}
         # For spotting names inside a question: which characters start one, how long they get.
-        self._name_initials = frozenset(k[0] for k in index.names if k)
-        self._longest_name = min(MAX_NAME_CHARS, max((len(k) for k in index.names), default=0))
+        self._name_initials = index.name_initials
+        self._longest_name = min(MAX_NAME_CHARS, index.longest_name)
         self._short_names = index.short_names
         self._overviews = frozenset(index.overviews)
         self._synonyms = index.synonyms
