@@ -25,7 +25,19 @@ DEFAULT_QUERY_LOG_DAYS = 90
 # The generated query-log key of the single-machine default, in the user's config directory.
 SALT_FILENAME = "query_log_salt"
 # The bot scopes the manifest asks for; OAuth installs request the same ones.
-BOT_SCOPES = ("commands", "chat:write", "app_mentions:read", "im:history")
+# chat:write.public: shares and digests in public channels without /invite; the *:read scopes:
+# conversations.info, to tell before accepting `/aigc subscribe` whether the bot can post there.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "app_mentions:read",
+    "im:history",
+    "channels:read",
+    "groups:read",
+    "im:read",
+    "mpim:read",
+)
 
 
 @dataclass(frozen=True)
