@@ -41,6 +41,8 @@ _EDGE = re.compile(r"^[\s\W_]+|[\s\W_]+$", re.UNICODE)
 
 
 NUMBER_CUE = "#number"  # in an intent's answer words: the entry states a figure
+YEAR_CUE = "#year"  # ...the entry dates something (a four-digit year)
+CUES = (NUMBER_CUE, YEAR_CUE)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class QueryWords:
                 Intent(
                     name,
                     ordered(table["ask"]),
-                    tuple(w if w == NUMBER_CUE else fold(w) for w in table["answer"]),
+                    tuple(w if w in CUES else fold(w) for w in table["answer"]),
                 )
                 for name, table in data.get("intents", {}).items()
             ),

@@ -23,7 +23,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from knowledge.cleaning import NUMBER_CUE, query_words, remove_filler, strip_markup
+from knowledge.cleaning import NUMBER_CUE, YEAR_CUE, query_words, remove_filler, strip_markup
 from knowledge.index import EntryList, KnowledgeDataError, KnowledgeIndex, load_index
 from knowledge.model import Article, Entry, Fact, Hit, SearchResult, Status
 from knowledge.paths import default_paths, index_cache_dir
@@ -54,6 +54,8 @@ MAX_REMEMBERED = 4096  # typo look-ups remembered per process
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9.+\-]{2,}")
 _GLUED = re.compile(r"(?<![a-z])[a-z]{8,}(?![a-z])")
+# A year an entry dates something by: "2022 年", "in 2023", "2030年前".
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 REBUILD_HINT = "python -m bot build"
 
 
@@ -766,6 +768,9 @@ class Knowledge:
             if word == NUMBER_CUE:
                 # The build already found the sentences that carry figures (the digest's facts).
                 if self._answerable[doc] in self._with_figures:
+                    return True
+            elif word == YEAR_CUE:
+                if _YEAR.search(haystack):
                     return True
             elif word in haystack:
                 return True

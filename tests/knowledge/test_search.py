@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge import Knowledge, KnowledgeFileError
+from knowledge.cleaning import query_words
 from knowledge.query import parse_query
 from knowledge.text import MAX_QUERY_CHARS, fold
 
@@ -146,6 +148,16 @@ def test_answer_comes_with_up_to_three_alternatives(kb: Knowledge) -> None:
     ids = [h.entry.id for h in result.alternatives]
     assert result.answer.entry.id not in ids
     assert len(set(ids)) == len(ids)
+
+
+def test_a_when_question_is_met_only_by_an_entry_that_dates_something(kb: Knowledge) -> None:
+    when = next(i for i in query_words().intents if i.name == "when")
+    docs = range(len(kb._answerable))
+    meets = [doc for doc in docs if kb._speaks_to(doc, when.answer)]
+    ids = {kb.entries[kb._answerable[doc]].id for doc in meets}
+    assert "000_024b634a71dc6572#ceeeed3cf2" in ids  # 引言: "2022 年 … AIGC 不断刷爆网络"
+    assert all(re.search(r"(19|20)\d\d", kb._own_haystack(doc)) for doc in meets)
+    assert len(meets) < len(docs) / 2
 
 
 def test_figure_only_sections_never_answer(kb: Knowledge) -> None:
