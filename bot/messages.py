@@ -165,7 +165,6 @@ DIGEST_FOOTER = "用 `/aigc 你的问题` 随时提问 · `/aigc unsubscribe` �
 DIGEST_PREVIEW_NOTE = (
     "预览：今天 {date} 本频道的日报（只有你能看到）。`/aigc digest post` 现在就发到频道。"
 )
-DIGEST_POSTING = "正在把今天的日报发到本频道…"
 DIGEST_POSTED = "已把今天的日报发到本频道。"
 DIGEST_ALREADY_POSTED = "本频道今天（{date}）的日报已经发过了，明天见。"
 DIGEST_IN_PROGRESS = "本频道今天的日报正在发送中，请稍后看看频道。"
@@ -206,6 +205,62 @@ SUBSCRIPTIONS_NONE = "本工作区还没有频道订阅日报。在频道里输�
 SUBSCRIPTION_LINE = "• <#{channel}> 每天 {time}（{tz}）"
 SUBSCRIPTION_PAUSED = "，已暂停：{reason}"
 STORAGE_OFF = "这个功能需要数据库，但这个应用实例没有配置存储。"
+# Why `/aigc subscribe` is refused where the bot cannot post (from Slack's conversations.info),
+# and what to do, in the language the command was typed in.
+CANNOT_POST = {
+    "archived": {
+        "zh": "这个频道已归档，我没法在这里发日报。取消归档后再输入 `/aigc subscribe`。",
+        "en": "This channel is archived, so I can't post the digest here. Unarchive it, "
+        "then type `/aigc subscribe` again.",
+    },
+    "read_only": {
+        "zh": "这个频道只允许部分成员发言，我发不了日报。请频道管理员允许应用在这里发消息，"
+        "或者在别的频道订阅。",
+        "en": "Only some members may post in this channel, so I can't post the digest here. "
+        "Ask a channel manager to let apps post, or subscribe another channel.",
+    },
+    "private": {
+        "zh": "这是私有频道（或我看不到的频道），我还不是成员，发不了日报。私有频道必须先邀请我："
+        "输入 `/invite @AIGC知识助手`，再输入 `/aigc subscribe`。",
+        "en": "This is a private channel (or one I can't see) and I'm not a member, so I can't "
+        "post the digest here. Private channels need an invite: type "
+        "`/invite @AIGC知识助手`, then `/aigc subscribe` again.",
+    },
+    "public": {
+        "zh": "我还不在这个频道里，发不了日报。先输入 `/invite @AIGC知识助手`，再输入 "
+        "`/aigc subscribe`（管理员按 manifest.json 重新安装应用、授予 chat:write.public 后，"
+        "公开频道无需邀请）。",
+        "en": "I'm not in this channel, so I can't post the digest here. Type "
+        "`/invite @AIGC知识助手`, then `/aigc subscribe` again (once an admin reinstalls the "
+        "app with chat:write.public from manifest.json, public channels need no invite).",
+    },
+    "dm": {
+        "zh": "这是别人之间的私信，我不在里面，没法在这里发日报。想在私信里收日报，请在与 "
+        "AIGC知识助手 的私信（应用的“消息”标签）里输入 `/aigc subscribe`，或者在频道里订阅。",
+        "en": "This is a DM between other people; I'm not in it, so I can't post the digest "
+        "here. To get it in a DM, type `/aigc subscribe` in your DM with AIGC知识助手 (the "
+        "app's Messages tab), or subscribe a channel.",
+    },
+    "group_dm": {
+        "zh": "我不在这个群组私信里，没法在这里发日报。请在频道里订阅，或在与 AIGC知识助手 "
+        "的私信里输入 `/aigc subscribe`。",
+        "en": "I'm not in this group DM, so I can't post the digest here. Subscribe a channel "
+        "instead, or type `/aigc subscribe` in your DM with AIGC知识助手.",
+    },
+}
+# Added to the confirmation when Slack could not be asked whether the bot can post there.
+POSTING_UNCHECKED = {
+    "zh": "（暂时没法向 Slack 确认我能在这里发消息。如果第一份日报发不出去，订阅会暂停，"
+    "我会私信告诉你原因。）",
+    "en": "(I couldn't check with Slack that I can post here. If the first digest can't be "
+    "posted, the subscription is paused and I'll DM you why.)",
+}
+POSTING_MISSING_SCOPE = {
+    "zh": "（应用缺少权限 {scope}，没法确认我能在这里发消息。请管理员按 manifest.json "
+    "重新安装应用。）",
+    "en": "(The app lacks the {scope} permission, so I couldn't check that I can post here. "
+    "Ask an admin to reinstall the app from manifest.json.)",
+}
 
 # Why a subscription was paused (stored as Slack's error code), shown in lists and in the DM.
 PAUSE_REASONS = {

@@ -32,6 +32,10 @@ class Deps:
     # Slash commands answer in the ack when the search finishes within this budget (seconds);
     # otherwise they ack at once and answer through response_url when it does.
     search_budget: float = 2.0
+    # The storage subcommands answer in the ack when their database work (and, for subscribe,
+    # the Slack check) finishes within this budget; otherwise they ack empty and answer through
+    # response_url, so a locked database never costs the ack Slack's 3 seconds.
+    storage_budget: float = 1.5
     answer_cache_size: int = 2048
     query_log_days: int = DEFAULT_QUERY_LOG_DAYS  # said in `/aigc help`
     search_executor: ThreadPoolExecutor = field(

@@ -3,20 +3,32 @@ subscriptions, digest [post], stats. Everything is ephemeral except the posted d
 
 The answer goes in the ack response itself (no extra API call). The search runs with a time
 budget so the ack always reaches Slack within its 3 seconds; a search that overruns is acked
-with "looking it up" and answered through response_url when it finishes. `digest post` acks at
-once and posts after the ack (a 429 may make Slack's client wait).
+with "looking it up" and answered through response_url when it finishes.
+
+The storage subcommands (subscribe, unsubscribe, subscriptions, digest, digest post, stats) run
+their work on `Deps.background` with `Deps.storage_budget`: the result goes in the ack when it
+is ready in time. A database that another program holds locked, or a slow Slack (a 429 makes
+the client wait), would keep the ack past Slack's 3 seconds; then the ack goes out empty and the
+result follows through response_url as the one message (Slack does not replace a slash
+command's ack with `replace_original`, so a "working on it" ack would stay as a second message).
+`subscribe` first asks Slack (`conversations.info`) whether the bot can post there.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookResponse
 
 from bot import blocks as b
 from bot import messages as m
@@ -54,6 +66,9 @@ POST_WORDS = {"post", "发布", "发送"}
 STATS_WORDS = {"stats", "统计"}
 STATS_DAYS = 7
 
+# What a storage subcommand says: the keyword arguments of ack() and respond() (text, blocks).
+Message = dict[str, Any]
+
 
 def filter_terms(terms: Sequence[Entry], keyword: str) -> list[Entry]:
     """Terms whose names, theme or text contain the keyword (case, width and script folded);
@@ -77,6 +92,11 @@ def handle_aigc(
     word, rest = (*text.split(maxsplit=1), "", "")[:2]
     word = word.lower()
     rest_word = rest.strip().lower()
+    lang = language_of(text)
+
+    def from_store(what: str, work: Callable[[Store], Message]) -> None:
+        _answer_from_store(ack, respond, deps, what, work, lang)
+
     try:
         if not text or (word in HELP_WORDS and not rest):
             help_blocks = b.help_blocks(deps.query_log_days)
@@ -89,33 +109,84 @@ def handle_aigc(
             toc = b.toc_blocks(deps.knowledge.articles, deps.knowledge.get)
             ack(response_type="ephemeral", blocks=toc, text=m.TOC_TITLE)
         elif word in SUBSCRIBE_WORDS:
-            _with_store(ack, deps, lambda store: subscribe(ack, command, rest, store, deps))
+            try:
+                post_time, tz = parse_subscribe_args(rest)
+            except InvalidSubscription as error:  # said at once: no database needed
+                ack(response_type="ephemeral", text=_invalid_subscription(error, lang))
+            else:
+                from_store(
+                    "subscribe",
+                    lambda store: subscribe(command, post_time, tz, store, deps, client),
+                )
         elif word in UNSUBSCRIBE_WORDS and not rest:
-            _with_store(ack, deps, lambda store: unsubscribe(ack, command, store))
+            from_store("unsubscribe", lambda store: unsubscribe(command, store))
         elif word in SUBSCRIPTIONS_WORDS and not rest:
-            _with_store(ack, deps, lambda store: list_subscriptions(ack, command, store))
+            from_store("subscriptions", lambda store: list_subscriptions(command, store))
         elif word in DIGEST_WORDS and not rest:
-            preview_digest(ack, command, deps)
+            if deps.store is None:  # the preview needs no database: the rotation from day one
+                ack(response_type="ephemeral", **preview_digest(command, None, deps))
+            else:
+                from_store("digest", lambda store: preview_digest(command, store, deps))
         elif word in DIGEST_WORDS and rest_word in POST_WORDS:
-            _with_store(
-                ack, deps, lambda store: post_digest_now(ack, command, respond, client, store, deps)
-            )
+            from_store("digest post", lambda store: post_digest_now(command, client, store, deps))
         elif word in STATS_WORDS and not rest:
-            _with_store(ack, deps, lambda store: show_stats(ack, command, store, deps))
+            from_store("stats", lambda store: show_stats(command, store, deps))
         else:
             answer_query(ack, respond, text, command, deps)
     except Exception:
         known = HELP_WORDS | TERMS_WORDS | TOC_WORDS | SUBSCRIBE_WORDS | UNSUBSCRIBE_WORDS
         known |= SUBSCRIPTIONS_WORDS | DIGEST_WORDS | STATS_WORDS
         log.exception("/aigc %s failed", word if word in known else "<question>")
-        ack(response_type="ephemeral", text=m.APOLOGY[language_of(text)])
+        ack(response_type="ephemeral", text=m.APOLOGY[lang])
 
 
-def _with_store(ack: Ack, deps: Deps, work) -> None:
+def _answer_from_store(
+    ack: Ack,
+    respond: Respond,
+    deps: Deps,
+    what: str,
+    work: Callable[[Store], Message],
+    lang: str,
+) -> None:
+    """Run `work` on the store after the budget's worth of waiting at most: its message in the
+    ack when it is done in time, else an empty ack now and the message through response_url
+    when it is done. An error within the budget reaches handle_aigc's apology."""
     if deps.store is None:
         ack(response_type="ephemeral", text=m.STORAGE_OFF)
-    else:
-        work(deps.store)
+        return
+    future = deps.background.submit(work, deps.store)
+    try:
+        message = future.result(timeout=deps.storage_budget)
+    except FutureTimeout:
+        ack()  # nothing on screen yet: the late result is the one message the asker sees
+        log.warning(
+            "/aigc %s overran its %.1fs budget; answering through response_url",
+            what,
+            deps.storage_budget,
+        )
+        future.add_done_callback(lambda done: _answer_from_store_late(done, respond, what, lang))
+        return
+    ack(response_type="ephemeral", **message)
+
+
+def _answer_from_store_late(done: Future[Message], respond: Respond, what: str, lang: str) -> None:
+    try:
+        message = done.result()
+    except Exception:
+        log.exception("/aigc %s failed", what)
+        message = {"text": m.APOLOGY[lang]}
+    try:
+        sent = respond(response_type="ephemeral", **message)
+    except Exception:
+        log.exception("/aigc %s: could not send the answer through response_url", what)
+        return
+    if isinstance(sent, WebhookResponse) and sent.status_code != 200:  # respond() never raises
+        log.warning(
+            "/aigc %s: Slack refused the answer through response_url (HTTP %s: %s)",
+            what,
+            sent.status_code,
+            b.clip(sent.body or "", 200),
+        )
 
 
 def answer_query(ack: Ack, respond: Respond, query: str, command: dict, deps: Deps) -> None:
@@ -187,14 +258,20 @@ def parse_subscribe_args(rest: str) -> tuple[str, str]:
     return post_time, tz
 
 
-def subscribe(ack: Ack, command: dict, rest: str, store: Store, deps: Deps) -> None:
+def subscribe(
+    command: dict,
+    post_time: str,
+    tz: str,
+    store: Store,
+    deps: Deps,
+    client: WebClient | None,
+) -> Message:
+    """Subscribe the channel, unless Slack says the bot cannot post there: then what to do."""
     team, channel = command.get("team_id", ""), command.get("channel_id", "")
-    try:
-        post_time, tz = parse_subscribe_args(rest)
-    except InvalidSubscription as error:
-        lang = language_of(command.get("text") or "")
-        ack(response_type="ephemeral", text=_invalid_subscription(error, lang))
-        return
+    lang = language_of(command.get("text") or "")
+    check = check_posting(client, command)
+    if check.refusal is not None:
+        return {"text": m.CANNOT_POST[check.refusal][lang]}
     existed = store.subscription(team, channel) is not None
     sub = store.subscribe(
         team,
@@ -211,7 +288,76 @@ def subscribe(ack: Ack, command: dict, rest: str, store: Store, deps: Deps) -> N
         tz=sub.timezone,
         weekday=m.WEEKDAYS[sub.weekly_day],
     )
-    ack(response_type="ephemeral", text=text)
+    if check.unchecked is not None:
+        text += "\n" + check.unchecked[lang].format(scope=check.needed or "channels:read")
+    return {"text": text}
+
+
+@dataclass(frozen=True)
+class PostingCheck:
+    """What Slack said about posting where /aigc was typed: `refusal` (a key of
+    m.CANNOT_POST) when the bot cannot post there; `unchecked` (a note, with the scope Slack
+    said was `needed`) when Slack could not be asked."""
+
+    refusal: str | None = None
+    unchecked: dict[str, str] | None = None
+    needed: str | None = None
+
+
+# Conversation types (conversation_of_command) -> why the bot cannot see it when Slack answers
+# channel_not_found: a DM between other people, a group DM or a private channel without it.
+_UNSEEN = {"im": "dm", "mpim": "group_dm"}
+
+
+def check_posting(client: WebClient | None, command: dict) -> PostingCheck:
+    """Ask Slack (conversations.info) whether the bot can post in the command's conversation."""
+    if client is None:
+        return PostingCheck(unchecked=m.POSTING_UNCHECKED)
+    try:
+        response = client.conversations_info(channel=command.get("channel_id", ""))
+    except SlackApiError as error:
+        answer = error.response if error.response is not None else {}
+        code = answer.get("error", "")
+        if code == "channel_not_found":
+            return PostingCheck(_UNSEEN.get(conversation_of_command(command), "private"))
+        log.warning("could not check where /aigc subscribe can post: %s", code)
+        if code == "missing_scope":
+            return PostingCheck(unchecked=m.POSTING_MISSING_SCOPE, needed=answer.get("needed"))
+        return PostingCheck(unchecked=m.POSTING_UNCHECKED)
+    except Exception:  # Slack unreachable: the subscription is still worth keeping
+        log.exception("could not check where /aigc subscribe can post")
+        return PostingCheck(unchecked=m.POSTING_UNCHECKED)
+    granted = _header(response.headers, "x-oauth-scopes")
+    scopes = None if granted is None else {s.strip() for s in granted.split(",")}
+    return PostingCheck(why_the_bot_cannot_post(response.get("channel") or {}, scopes))
+
+
+def why_the_bot_cannot_post(channel: dict, scopes: set[str] | None) -> str | None:
+    """From conversations.info's conversation object and the token's scopes (None: not told,
+    take the manifest's): None when the bot can post there, else why not (m.CANNOT_POST).
+    The bot can post in its own DM, in conversations it is a member of, and in public channels
+    without joining them with chat:write.public."""
+    if channel.get("is_archived"):
+        return "archived"
+    if channel.get("is_frozen") or channel.get("is_read_only"):
+        return "read_only"
+    if channel.get("is_im"):
+        return None
+    member = channel.get("is_member")
+    if channel.get("is_mpim"):
+        return "group_dm" if member is False else None
+    if channel.get("is_private") or channel.get("is_group"):
+        return "private" if member is False else None
+    if member is False and scopes is not None and "chat:write.public" not in scopes:
+        return "public"
+    return None
+
+
+def _header(headers: Any, name: str) -> str | None:
+    for key, value in dict(headers or {}).items():
+        if key.lower() == name:
+            return value[0] if isinstance(value, list) else value
+    return None
 
 
 def _invalid_subscription(error: InvalidSubscription, lang: str) -> str:
@@ -229,17 +375,16 @@ def _invalid_subscription(error: InvalidSubscription, lang: str) -> str:
     return m.TOO_MANY_ARGUMENTS[lang]
 
 
-def unsubscribe(ack: Ack, command: dict, store: Store) -> None:
+def unsubscribe(command: dict, store: Store) -> Message:
     channel = command.get("channel_id", "")
     removed = store.unsubscribe(command.get("team_id", ""), channel)
     template = m.UNSUBSCRIBED if removed else m.NOT_SUBSCRIBED
-    ack(response_type="ephemeral", text=template.format(channel=channel))
+    return {"text": template.format(channel=channel)}
 
 
-def list_subscriptions(ack: Ack, command: dict, store: Store) -> None:
+def list_subscriptions(command: dict, store: Store) -> Message:
     subscriptions = store.subscriptions(command.get("team_id", ""))
-    blocks = b.subscriptions_blocks(subscriptions)
-    ack(response_type="ephemeral", blocks=blocks, text=m.SUBSCRIPTIONS_TITLE)
+    return {"blocks": b.subscriptions_blocks(subscriptions), "text": m.SUBSCRIPTIONS_TITLE}
 
 
 def _channel_today(
@@ -252,50 +397,32 @@ def _channel_today(
     return local_today(store.now(), sub.timezone if sub else DEFAULT_TIMEZONE), sub
 
 
-def preview_digest(ack: Ack, command: dict, deps: Deps) -> None:
+def preview_digest(command: dict, store: Store | None, deps: Deps) -> Message:
     team, channel = command.get("team_id", ""), command.get("channel_id", "")
-    today, sub = _channel_today(deps.store, team, channel)
-    digest = compose_digest(deps.store, deps.knowledge, team, channel, today, subscription=sub)
-    blocks = b.digest_preview_blocks(digest.items, digest.blocks())
-    ack(response_type="ephemeral", blocks=blocks, text=digest.text())
+    today, sub = _channel_today(store, team, channel)
+    digest = compose_digest(store, deps.knowledge, team, channel, today, subscription=sub)
+    return {"blocks": b.digest_preview_blocks(digest.items, digest.blocks()), "text": digest.text()}
 
 
-def post_digest_now(
-    ack: Ack,
-    command: dict,
-    respond: Respond,
-    client: WebClient | None,
-    store: Store,
-    deps: Deps,
-) -> None:
+def post_digest_now(command: dict, client: WebClient | None, store: Store, deps: Deps) -> Message:
     """Today's digest, posted now: claimed and recorded exactly like a scheduled post, so it
     counts as the channel's digest for today."""
     if client is None:
         raise RuntimeError("no Web API client to post with")
-    ack(response_type="ephemeral", text=m.DIGEST_POSTING)
     team, channel = command.get("team_id", ""), command.get("channel_id", "")
-
-    def work() -> None:
-        try:
-            today, sub = _channel_today(store, team, channel)
-            result = post_digest(
-                store,
-                deps.knowledge,
-                client,
-                team,
-                channel,
-                today,
-                new_claimer(),
-                subscription=sub,
-                pause_on_channel_error=False,
-            )
-            text = _post_outcome(result, store, team, channel, today)
-        except Exception:
-            log.exception("/aigc digest post failed in %s", channel)
-            text = m.APOLOGY["zh"]
-        respond(response_type="ephemeral", replace_original=True, text=text)
-
-    deps.background.submit(work)
+    today, sub = _channel_today(store, team, channel)
+    result = post_digest(
+        store,
+        deps.knowledge,
+        client,
+        team,
+        channel,
+        today,
+        new_claimer(),
+        subscription=sub,
+        pause_on_channel_error=False,
+    )
+    return {"text": _post_outcome(result, store, team, channel, today)}
 
 
 def _post_outcome(result: PostResult, store: Store, team: str, channel: str, today: date) -> str:
@@ -311,7 +438,7 @@ def _post_outcome(result: PostResult, store: Store, team: str, channel: str, tod
     return m.DIGEST_POST_FAILED
 
 
-def show_stats(ack: Ack, command: dict, store: Store, deps: Deps) -> None:
+def show_stats(command: dict, store: Store, deps: Deps) -> Message:
     """The week's entries asked about and the topics the knowledge lacks: from public channels
     only, whatever channel this is run in, and never a question's own words."""
     team = command.get("team_id", "")
@@ -320,7 +447,7 @@ def show_stats(ack: Ack, command: dict, store: Store, deps: Deps) -> None:
         b.asked_entries(store.asked_entries(team, since, b.STATS_SHOWN), deps.knowledge.get),
         b.asked_topics(store.unanswered_topics(team, since, b.STATS_SHOWN)),
     )
-    ack(response_type="ephemeral", blocks=blocks, text=m.STATS_TITLE)
+    return {"blocks": blocks, "text": m.STATS_TITLE}
 
 
 def register(app: App, deps: Deps) -> None:

@@ -28,7 +28,7 @@ from bot.listeners.commands import (
 from bot.query_log import InMemoryQueryLog
 from bot.store import Store, make_engine, migrate
 from tests import payloads as p
-from tests.bot.listeners.mocks import acked
+from tests.bot.listeners.mocks import acked, web_client
 from tests.fuzz.strategies import hostile_text
 
 APOLOGIES = set(m.APOLOGY.values())
@@ -50,7 +50,7 @@ def store_deps(knowledge, store) -> Deps:
 
 def reply_to(deps: Deps, text: str) -> str:
     ack = Mock()
-    handle_aigc(ack, p.slash_command(text), Mock(), deps, Mock())
+    handle_aigc(ack, p.slash_command(text), Mock(), deps, web_client())
     return acked(ack).get("text", "")
 
 
@@ -137,6 +137,6 @@ def test_no_arguments_reach_the_generic_apology(store_deps, word, arguments):
     if word in DIGEST_WORDS and arguments.strip().lower() in POST_WORDS:
         arguments += " x"  # posting needs Slack; its arguments are covered by the e2e tests
     ack = Mock()
-    handle_aigc(ack, p.slash_command(f"{word} {arguments}"), Mock(), store_deps, Mock())
+    handle_aigc(ack, p.slash_command(f"{word} {arguments}"), Mock(), store_deps, web_client())
     reply = acked(ack)
     assert reply.get("text") not in APOLOGIES
