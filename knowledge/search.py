@@ -873,9 +873,38 @@ class Knowledge:
             return best_topic.index, best_topic.coverage, "answered"
         if by_name is not None and by_name.name >= t.title_accept:
             return by_name.index, by_name.name, "answered"
+        enumerating = self._enumerating(parsed, ranked, groups)
+        if enumerating is not None:
+            return enumerating, scored[enumerating].coverage, "best_match"
         if best_topic is not None and self._clear_lead(ranked, key, top_bm25):
             return best_topic.index, best_topic.coverage, "best_match"
         return None, 0.0, "no_answer"
+
+    def _enumerating(
+        self, parsed: ParsedQuery, ranked: Sequence[_Scored], groups: Sequence[_Group]
+    ) -> int | None:
+        """ "AIGC有哪些应用": a broad question about a topic too general to pick an entry
+        ("AIGC" is in every section) is best met by the one section that enumerates the kind
+        of thing asked for: an overview (a heading with sub-sections) covering the question
+        whose own heading or everyday phrasings name that kind ("应用场景", "…的风险")."""
+        if "list" not in parsed.intents:
+            return None
+        kinds = {t for g in groups if g.kind == "word" for t in g.tokens if len(t) > 1}
+        if not kinds:
+            return None
+        found = [
+            s.index
+            for s in ranked
+            if s.coverage >= self.tuning.accept_coverage
+            and self._is_overview(s.index)
+            and any(k in label for k in kinds for label in self._labels(s.index))
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def _labels(self, index: int) -> list[str]:
+        """A section's own heading and everyday phrasings, compact: what it says it is about."""
+        entry = self.entries[index]
+        return [compact(x) for x in (entry.title, *entry.phrasings)]
 
     def _by_position(self, parsed: ParsedQuery, focus: list[int]) -> int | None:
         """ "文章开头那段说了啥", "最后是怎么总结的": the opening or closing section of the

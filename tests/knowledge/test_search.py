@@ -160,6 +160,18 @@ def test_a_when_question_is_met_only_by_an_entry_that_dates_something(kb: Knowle
     assert len(meets) < len(docs) / 2
 
 
+@pytest.mark.parametrize("query", ["AIGC有哪些应用", "AIGC 的应用有哪些"])
+def test_a_broad_question_about_the_general_topic_gets_the_enumerating_section(
+    kb: Knowledge, query: str
+) -> None:
+    # "AIGC" and "应用" are in most sections; the overview whose phrasings name 应用场景 is the
+    # part of the article that enumerates them, offered honestly as a best match.
+    result = kb.search(query)
+    assert result.status == "best_match"
+    assert result.answer is not None
+    assert result.answer.entry.title.startswith("AIGC 在消费互联网、产业互联网和社会价值领域")
+
+
 def test_figure_only_sections_never_answer(kb: Knowledge) -> None:
     for query in ("AIGC 预训练模型一览表", "AIGC 基础模型和应用发展预测"):
         result = kb.search(query)
