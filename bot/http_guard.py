@@ -2,12 +2,15 @@
 Slack's signature is checked on the raw bytes, a signed body Bolt could not take is refused, and
 form bodies Bolt would misread reach it as the forms they are.
 
-`SignedBodyGuard(bolt, signing_secret=...)` is WSGI middleware; `FormSafeRequestHandler` is
-Bolt's WSGI adapter dispatching `FormSafeBoltRequest`s. Nothing here knows the app's listeners.
+`ReadBodyFirst` is the ASGI middleware in front of it all under `python -m bot serve`: the body
+is read in the event loop, with a deadline and a size cap, so only complete requests take a
+thread. `SignedBodyGuard(bolt, signing_secret=...)` is WSGI middleware; `FormSafeRequestHandler`
+is Bolt's WSGI adapter dispatching `FormSafeBoltRequest`s. Nothing here knows the app's listeners.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import io
@@ -15,7 +18,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,6 +34,10 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"  # Bolt's default request path; the app serves it
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+ASGIMessage = MutableMapping[str, Any]
+ASGIReceive = Callable[[], Awaitable[ASGIMessage]]
+ASGISend = Callable[[ASGIMessage], Awaitable[None]]
+ASGIApp = Callable[[MutableMapping[str, Any], ASGIReceive, ASGISend], Awaitable[None]]
 
 
 # --- form bodies that mention "payload" ---------------------------------------------------------
@@ -304,3 +311,111 @@ def _describe(environ: Mapping[str, Any]) -> str:
         environ.get("CONTENT_TYPE") or "no content type",
         environ.get("CONTENT_LENGTH") or "no Content-Length",
     )
+
+
+# --- the body, read in the event loop before a thread is taken -------------------------------------
+
+# Slack sends a request at once; a client gets this long for the whole body once its headers are in.
+BODY_READ_SECONDS = 10.0
+
+
+class ClientGone(Exception):
+    """The client closed the connection before the body was complete."""
+
+
+class ReadBodyFirst:
+    """ASGI middleware: reads the whole request body in the event loop (at most `max_body` bytes,
+    within `read_seconds`) before calling `app`, which receives it as one message, with its
+    Content-Length. Behind it, a WSGI app in a thread pool (a2wsgi) takes a thread only for a
+    complete request: a client that sends headers and holds the body costs a socket, not one of
+    the threads every other request needs. 413 past `max_body`, 408 past the deadline, 400 for a
+    bad Content-Length; nothing is answered to a client that went away."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int = MAX_BODY_BYTES,
+        read_seconds: float = BODY_READ_SECONDS,
+    ) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.read_seconds = read_seconds
+
+    async def __call__(
+        self, scope: MutableMapping[str, Any], receive: ASGIReceive, send: ASGISend
+    ) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        context = "{} {}".format(scope.get("method", "?"), scope.get("path", "?"))
+        declared = _header(scope, b"content-length")
+        if declared is not None and not (declared.isascii() and declared.isdigit()):
+            log.info("refused %s: bad Content-Length %r (400)", context, declared[:20])
+            return await _asgi_json_reply(send, 400, "bad request")
+        if declared is not None and int(declared) > self.max_body:
+            log.warning("refused %s: larger than %d bytes (413)", context, self.max_body)
+            return await _asgi_json_reply(send, 413, "too large")
+        try:
+            async with asyncio.timeout(self.read_seconds):
+                body = await _read_body(receive, self.max_body)
+        except TimeoutError:
+            log.info(
+                "refused %s: body not complete within %.0f s (408)", context, self.read_seconds
+            )
+            return await _asgi_json_reply(send, 408, "request timeout")
+        except BodyTooLarge:
+            log.warning("refused %s: larger than %d bytes (413)", context, self.max_body)
+            return await _asgi_json_reply(send, 413, "too large")
+        except ClientGone:
+            return None
+        headers = [
+            (name, value)
+            for name, value in scope["headers"]
+            if name not in (b"content-length", b"transfer-encoding")
+        ]
+        headers.append((b"content-length", str(len(body)).encode("ascii")))
+        delivered = False
+
+        async def receive_body() -> ASGIMessage:
+            nonlocal delivered
+            if delivered:
+                return await receive()  # http.disconnect, when the client goes
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app({**scope, "headers": headers}, receive_body, send)
+        return None
+
+
+async def _read_body(receive: ASGIReceive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _header(scope: Mapping[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1").strip()
+    return None
+
+
+async def _asgi_json_reply(send: ASGISend, status: int, error: str) -> None:
+    body = json.dumps({"error": error}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode("ascii")),
+        (b"connection", b"close"),  # the rest of the body, if any, is not read
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -5,6 +5,13 @@ Each starts from `bot.runtime.start` (configuration, knowledge and database prob
 message and exit code 2, before any server starts; the database is migrated on every start).
 What guards the HTTP requests before Bolt sees them is `bot.http_guard`.
 
+HTTP: gunicorn manages the processes (preload, the hooks below, SIGTERM); each worker is
+uvicorn's event loop (`SlackUvicornWorker`), which reads requests (a deadline for the head,
+`REQUEST_HEAD_SECONDS`; for the body, `http_guard.ReadBodyFirst`) and hands only complete ones
+to the WSGI app (Bolt) in a pool of `WSGI_THREADS` threads (a2wsgi). A client that holds a
+half-sent request then costs a socket, not a thread: gunicorn's own threaded worker blocked a
+thread in each such read, and 16 of them stopped a whole server.
+
 The digest scheduler ticks every minute in each gunicorn worker (started after the worker is
 forked: a thread running in the master while it forks could leave a child holding a lock
 nobody will release), in the Socket Mode process, or in `clock`. Running several of them on
@@ -13,19 +20,31 @@ one database is safe: each post is claimed in the database first.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
+from a2wsgi import WSGIMiddleware
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn_worker import UvicornWorker
 
 from bot import log_redaction
 from bot.digest import DigestScheduler
-from bot.http_guard import EVENTS_PATH, FormSafeRequestHandler, SignedBodyGuard, WSGIApp
+from bot.http_guard import (
+    EVENTS_PATH,
+    ASGIApp,
+    FormSafeRequestHandler,
+    ReadBodyFirst,
+    SignedBodyGuard,
+    WSGIApp,
+)
 from bot.log_redaction import secret_values
 from bot.runtime import Runtime, digest_tick, start
 from bot.settings import Mode, Settings
@@ -51,16 +70,104 @@ def wsgi_app(app: App, signing_secret: str | None) -> WSGIApp:
     return application
 
 
+# Threads per worker process that run the WSGI app (the guard, Bolt, the acks); Bolt's lazy
+# listeners run in its own pool after the response.
+WSGI_THREADS = 8
+# A client gets this long to send a request line and headers (from its first byte, or from the
+# connection when it sends nothing); the body then has http_guard.BODY_READ_SECONDS.
+REQUEST_HEAD_SECONDS = 10.0
+# Idle keep-alive connections are closed after this long (Slack reuses its connections).
+KEEPALIVE_SECONDS = 5
+
+
+def asgi_app(application: WSGIApp) -> ASGIApp:
+    """The WSGI app behind the event loop: only complete, size-checked requests reach a thread."""
+    return ReadBodyFirst(WSGIMiddleware(application, workers=WSGI_THREADS))
+
+
+def head_deadline(protocol: type[asyncio.Protocol], seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, closing a connection whose request line and headers are not all
+    in within `seconds` (uvicorn has no such timeout: its keep-alive timer stops at the first
+    byte). A request being answered, and an idle keep-alive connection, are not timed here."""
+
+    class HeadDeadline(protocol):  # type: ignore[valid-type, misc]
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self._arm_head_timer()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._awaiting_head():
+                if self._head_timer is None:
+                    self._arm_head_timer()
+            else:
+                self._cancel_head_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel_head_timer()
+            super().connection_lost(exc)
+
+        def _awaiting_head(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm_head_timer(self) -> None:
+            self._head_timer = self.loop.call_later(seconds, self._head_too_slow)
+
+        def _cancel_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_too_slow(self) -> None:
+            self._head_timer = None
+            if self._awaiting_head() and not self.transport.is_closing():
+                log.debug("closed a connection: no complete request head in %.0f s", seconds)
+                self.transport.close()
+
+    HeadDeadline.__name__ = HeadDeadline.__qualname__ = f"HeadDeadline{protocol.__name__}"
+    return HeadDeadline
+
+
+class SlackUvicornWorker(UvicornWorker):
+    """uvicorn-worker's gunicorn worker, with the request-head deadline and without an access
+    log (as before: gunicorn had none either)."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {
+        "loop": "asyncio",
+        "http": head_deadline(AutoHTTPProtocol, REQUEST_HEAD_SECONDS),
+        "access_log": False,
+    }
+
+    def init_signals(self) -> None:
+        super().init_signals()
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again once it has. Left at
+        # the default action, that second SIGTERM would kill the worker there: before gunicorn's
+        # worker_exit hook stops the digest scheduler and before Bolt's lazy listeners in flight
+        # finish. Here it only marks the worker as stopping; the worker then exits normally.
+        signal.signal(signal.SIGTERM, self.handle_exit)
+
+
+def bind_address(settings: Settings) -> str:
+    """HOST:PORT as gunicorn takes it (an IPv6 address in brackets)."""
+    try:
+        is_ipv6 = ipaddress.ip_address(settings.host).version == 6
+    except ValueError:  # a host name such as localhost
+        is_ipv6 = False
+    host = f"[{settings.host}]" if is_ipv6 else settings.host
+    return f"{host}:{settings.port}"
+
+
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
-        "bind": f"0.0.0.0:{settings.port}",
+        "bind": bind_address(settings),
         "workers": settings.web_concurrency,
-        # Lazy listeners finish in Bolt's threads after the response, so threads, not sync.
-        "worker_class": "gthread",
-        "threads": 8,
+        "worker_class": SlackUvicornWorker,
         "preload_app": True,  # load the knowledge once, before forking
         "timeout": 30,
         "graceful_timeout": 10,
+        "keepalive": KEEPALIVE_SECONDS,
         "accesslog": None,
         "errorlog": "-",
     }
@@ -77,15 +184,18 @@ def redact_gunicorn_logs(secrets: list[str]) -> Callable[[Any], None]:
 
 
 def run_gunicorn(application: WSGIApp, options: Mapping[str, Any]) -> None:
+    """Serve the WSGI `application` behind the event loop (`asgi_app`) under gunicorn."""
     from gunicorn.app.base import BaseApplication
+
+    front = asgi_app(application)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
 
-        def load(self) -> WSGIApp:
-            return application
+        def load(self) -> ASGIApp:
+            return front
 
     Server().run()
 
@@ -164,7 +274,7 @@ def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
         run_socket_mode(runtime)
     else:
         assert runtime.app is not None
-        log.info("serving %s on port %d", EVENTS_PATH, runtime.settings.port)
+        log.info("serving %s on %s", EVENTS_PATH, bind_address(runtime.settings))
         options = {
             **gunicorn_options(runtime.settings),
             **scheduler_hooks(runtime),

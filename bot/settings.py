@@ -6,7 +6,9 @@ wrong for the chosen mode, so the CLI can print it and exit 2 instead of showing
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ Mode = Literal["socket", "http", "clock"]  # clock: the digest scheduler alone, 
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# Every interface: platforms that route to $PORT (Heroku, Render, Fly, containers) reach the
+# process from outside it; set HOST=127.0.0.1 behind a reverse proxy on the same machine.
+DEFAULT_HOST = "0.0.0.0"
 DEFAULT_QUERY_LOG_DAYS = 90
 # The generated query-log key of the single-machine default, in the user's config directory.
 SALT_FILENAME = "query_log_salt"
@@ -76,6 +81,7 @@ VARIABLES = (
     ),
     Variable("DIGEST_SCHEDULER", ("http", "socket"), "on (default) or off: post due digests"),
     Variable("PORT", ("http",), f"HTTP port (default {DEFAULT_PORT})"),
+    Variable("HOST", ("http",), f"address to listen on (default {DEFAULT_HOST}: every interface)"),
     Variable("WEB_CONCURRENCY", ("http",), "gunicorn worker processes (default 2)"),
     Variable(
         "ANSWER_CACHE_SIZE", ("http", "socket"), "rendered replies cached (default 2048, 0 off)"
@@ -125,6 +131,7 @@ class Settings:
     token_encryption_key: str | None = None
     digest_scheduler: bool = True  # check for due digests every minute in serve/socket
     port: int = DEFAULT_PORT
+    host: str = DEFAULT_HOST  # the address `serve` listens on
     web_concurrency: int = 2  # gunicorn worker processes
     answer_cache_size: int = 2048  # rendered replies kept per process; 0 turns the cache off
     knowledge_file: Path | None = None
@@ -196,6 +203,12 @@ class Settings:
             else:
                 problems.append(f"PORT must be a number between 1 and 65535, not {raw_port!r}")
 
+        host = get("HOST") or DEFAULT_HOST
+        if not _is_host(host):
+            problems.append(
+                f"HOST must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name, not {host!r}"
+            )
+
         workers = get("WEB_CONCURRENCY") or "2"
         if not (workers.isdigit() and int(workers) > 0):
             problems.append(f"WEB_CONCURRENCY must be a positive number, not {workers!r}")
@@ -262,6 +275,7 @@ class Settings:
             token_encryption_key=token_key,
             digest_scheduler=scheduler in ("on", "1", "true"),
             port=port,
+            host=host,
             web_concurrency=int(workers),
             answer_cache_size=int(cache_size),
             knowledge_file=Path(knowledge_file) if knowledge_file else None,
@@ -283,6 +297,15 @@ def _bad_fernet_keys(value: str) -> str | None:
         except (ValueError, TypeError):
             return f"key {position} is not a Fernet key: 32 url-safe base64-encoded bytes"
     return None
+
+
+def _is_host(value: str) -> bool:
+    """An IP address, or a host name (letters, digits, hyphens and dots)."""
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return bool(re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", value))
 
 
 def _is_sqlite(database_url: str | None) -> bool:
