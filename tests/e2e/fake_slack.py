@@ -1,13 +1,52 @@
-"""A local stand-in for Slack: the Web API and response_url endpoints on 127.0.0.1.
+"""A local stand-in for Slack: the Web API and response_url endpoints on 127.0.0.1, refusing
+what Slack refuses.
 
-Records every call, answers like Slack (`{"ok": true, ...}`), and answers `{"ok": false,
-"error": ...}` for a method (optionally only for one channel) when told to with `fail()`;
-`script()` queues one-off answers per method: a 429 with Retry-After, a 500/503, an `ok: false`
-error, a hang past the client's timeout (`hang=`, cut short by `release()`), or a connection
-closed without an answer (`close=True`). Each call records what it was answered (`outcome`:
-"ok", the error code, or "closed"), so tests can count what Slack actually accepted
-(`delivered()`). Tests wait for calls with a deadline (a condition variable, never a sleep). Also: serving a WSGI app on loopback in a thread, and
-sending requests signed the way Slack signs them.
+Every call is recorded with what it was answered (`outcome`: "ok", Slack's error code, or
+"closed"), so tests can count what Slack actually accepted (`delivered()`). Tests wait for calls
+with a deadline (a condition variable, never a sleep).
+
+What it enforces, as Slack documents it (checked against Slack's method reference pages: error
+lists of chat.postMessage, chat.postEphemeral, views.publish, conversations.info):
+
+- **Scopes.** The bot token has the bot scopes of the repository's `manifest.json` (read once;
+  `FakeSlack(scopes=...)` for an install that granted fewer). A method of `METHOD_SCOPES` called
+  without one of its scopes answers `missing_scope` with `needed` and `provided`, like Slack.
+- **Block Kit.** The blocks of every message (chat.postMessage, chat.postEphemeral, a
+  response_url body, a slash command's acknowledgement shown with `show_ack`) and of every
+  views.publish view are parsed with slack_sdk's block models and their own validators, plus the
+  documented limits those leave out: 50 blocks a message, 100 a home view, text objects of 1 to
+  3,000 characters, unique block ids in a message and unique action ids in a block, no field the
+  models do not know. A message that fails answers `invalid_blocks`; a view `invalid_arguments`
+  with `response_metadata.messages`.
+- **Conversations** declared with `add_conversation()` (public or private channel, im, mpim):
+  a private channel, group DM or DM the bot is not in answers `channel_not_found` (Slack does not
+  reveal a private conversation to a non-member; a 1:1 DM between two people never has the bot);
+  a public channel without the bot `not_in_channel`, unless the token has `chat:write.public`;
+  `is_archived`; a read-only channel `restricted_action_read_only_channel`; an ephemeral for a
+  user who is not a member `user_not_in_channel`. `conversations.info` answers from the same
+  model. **A conversation that was never declared keeps the permissive behaviour** (posts are
+  accepted, `conversations.info` answers `{"ok": true}`), so tests that do not care about
+  membership keep working.
+- **response_url** (`response_url(name, ...)` issues one): 5 uses within 30 minutes of issue
+  (`advance()` moves the stand-in's clock, no sleeping), then HTTP 404 with a plain-text body,
+  `used_url` or `expired_url`; a body with neither text nor blocks 400 `no_text`; bad blocks 400
+  `invalid_blocks`; success is 200 `ok` in plain text, as Slack's hooks answer. (Slack documents
+  the limits; the exact error words of an expired or used URL are not in its reference pages,
+  so the app must only rely on the status.)
+
+What people see is kept too (`seen_by()`): messages posted, ephemerals and response_url
+answers; `replace_original` / `delete_original` act on the message a button was pressed in
+(`response_url(..., source=...)`), and never on a slash command's acknowledgement, which Slack
+cannot replace through the command's response_url (the answer comes as a second message;
+slackapi/bolt-python#1268, slackapi/bolt-js#2287).
+
+Faults on top: `fail()` answers `{"ok": false, "error": ...}` for a method (optionally one
+channel); `script()` queues one-off answers per method: a 429 with Retry-After, a 500/503, an
+`ok: false` error, a hang past the client's timeout (`hang=`, cut short by `release()`), or a
+connection closed without an answer (`close=True`).
+
+Also: serving a WSGI app on loopback in a thread, and sending requests signed the way Slack
+signs them.
 """
 
 from __future__ import annotations
@@ -17,26 +56,171 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from socketserver import ThreadingMixIn
+from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "U0BOTUSER1"
 TEAM = "T0TEAM0001"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.json"
+
+# Slack's documented limits (Block Kit reference; "Handling user interaction" for response_url).
+MAX_MESSAGE_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_TEXT_OBJECT = 3000
+RESPONSE_URL_USES = 5
+RESPONSE_URL_LIFETIME = 30 * 60  # seconds
+
+# Bot scopes each method needs (any one of them), from the "Required scopes" of Slack's method
+# reference pages. conversations.* need the read scope of the conversation's kind, below.
+# A method not listed here is answered without a scope check.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "oauth.v2.access": (),
+    "views.publish": (),
+    "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "chat.scheduleMessage": ("chat:write",),
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.members": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.open": ("channels:manage", "groups:write", "im:write", "mpim:write"),
+    "conversations.join": ("channels:join",),
+    "users.info": ("users:read",),
+    "team.info": ("team:read",),
+}
+READ_SCOPE = {
+    "public": "channels:read",
+    "private": "groups:read",
+    "im": "im:read",
+    "mpim": "mpim:read",
+}
+KINDS = frozenset(READ_SCOPE)
+
+
+@cache
+def manifest_bot_scopes() -> frozenset[str]:
+    """The bot scopes manifest.json asks for: what an install of this app grants its token."""
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
+
+
+# --- Block Kit -----------------------------------------------------------------------------------
+
+
+def _text_object_errors(node: Any, where: str) -> Iterable[str]:
+    """Text objects anywhere in a block: 1 to 3,000 characters (Block Kit's text object)."""
+    if isinstance(node, dict):
+        if node.get("type") in ("plain_text", "mrkdwn") and "text" in node:
+            size = len(node["text"]) if isinstance(node["text"], str) else -1
+            if not 1 <= size <= MAX_TEXT_OBJECT:
+                yield f"{where}: a text object must have 1 to {MAX_TEXT_OBJECT} characters"
+        for key, value in node.items():
+            yield from _text_object_errors(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _text_object_errors(value, f"{where}/{i}")
+
+
+def _unknown_fields(given: Any, known: Any, where: str) -> Iterable[str]:
+    """Fields of `given` that slack_sdk's models dropped: Slack refuses fields it does not know."""
+    if isinstance(given, dict) and isinstance(known, dict):
+        for key, value in given.items():
+            if value is None:
+                continue
+            if key not in known:
+                yield f"{where}: unknown field {key!r}"
+            else:
+                yield from _unknown_fields(value, known[key], f"{where}/{key}")
+    elif isinstance(given, list) and isinstance(known, list) and len(given) == len(known):
+        for i, (a, b) in enumerate(zip(given, known, strict=True)):
+            yield from _unknown_fields(a, b, f"{where}/{i}")
+
+
+def block_kit_errors(blocks: Any, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[str]:
+    """Why Slack would refuse these blocks (empty: it would take them)."""
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            return ["blocks is not valid JSON"]
+    if not isinstance(blocks, list):
+        return ["blocks must be an array"]
+    errors = []
+    if len(blocks) > max_blocks:
+        errors.append(f"{len(blocks)} blocks; at most {max_blocks}")
+    block_ids: set[str] = set()
+    for i, block in enumerate(blocks):
+        where = f"/{i}"
+        if not isinstance(block, dict):
+            errors.append(f"{where}: a block must be an object")
+            continue
+        try:
+            model = Block.parse(block)
+            shape = model.to_dict() if model is not None else None
+        except (SlackObjectFormationError, TypeError, ValueError, AttributeError) as error:
+            errors.append(f"{where}: {error}")
+            continue
+        if shape is None:
+            errors.append(f"{where}: unknown block type {block.get('type')!r}")
+            continue
+        errors.extend(_unknown_fields(block, shape, where))
+        errors.extend(_text_object_errors(block, where))
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if block_id in block_ids:
+                errors.append(f"{where}: block_id {block_id!r} is not unique in the message")
+            block_ids.add(block_id)
+        action_ids = [
+            e.get("action_id") for e in block.get("elements") or [] if isinstance(e, dict)
+        ]
+        action_ids = [a for a in action_ids if a is not None]
+        if len(action_ids) != len(set(action_ids)):
+            errors.append(f"{where}: action ids must be unique in a block")
+    return errors
+
+
+def view_errors(view: Any) -> list[str]:
+    """Why views.publish would refuse this view (slack_sdk's View model and its blocks)."""
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except ValueError:
+            return ["view is not valid JSON"]
+    if not isinstance(view, dict):
+        return ["view must be an object"]
+    if view.get("type") != "home":
+        return ["views.publish takes a home view"]
+    try:
+        View(**view).to_dict()
+    except (SlackObjectFormationError, TypeError, ValueError) as error:
+        return [str(error)]
+    return block_kit_errors(view.get("blocks") or [], MAX_HOME_BLOCKS)
+
+
+# --- the model -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Scripted:
-    """A one-off answer: HTTP status, JSON body (None: the usual answer) and headers; `hang`
-    seconds of waiting first (ended early by `FakeSlack.release()`); or `close` the connection
-    without answering at all."""
+    """A one-off answer: HTTP status, body (a dict goes as JSON, a str as plain text like a
+    response_url's; None: the usual answer) and headers; `hang` seconds of waiting first (ended
+    early by `FakeSlack.release()`); or `close` the connection without answering at all."""
 
     status: int = 200
-    body: dict | None = None
+    body: dict | str | None = None
     headers: dict = field(default_factory=dict)
     hang: float = 0.0
     close: bool = False
@@ -59,9 +243,70 @@ class Call:
         return self.outcome == "ok"
 
 
+@dataclass
+class Conversation:
+    """A conversation as Slack knows it: kind "public" / "private" (channels), "im" (a 1:1 DM:
+    with the bot when the bot is one of its two members), "mpim" (a group DM)."""
+
+    id: str
+    kind: str
+    members: set[str]
+    read_only: bool = False
+    archived: bool = False
+
+    @property
+    def bot_is_member(self) -> bool:
+        return BOT_USER in self.members
+
+
+@dataclass
+class Shown:
+    """A message as people see it: in `channel`, to everyone in it, or only to `visible_to`
+    (an ephemeral). `via` says how it got there."""
+
+    id: int
+    channel: str | None
+    text: str
+    blocks: list
+    visible_to: str | None
+    via: str
+    deleted: bool = False
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.visible_to is not None
+
+    @property
+    def content(self) -> str:
+        """Its text and blocks as one string, for assertions on what it says."""
+        return self.text + "\n" + json.dumps(self.blocks, ensure_ascii=False)
+
+
+@dataclass
+class ResponseUrl:
+    name: str
+    channel: str | None
+    user: str | None
+    source: Shown | None  # the message whose button gave this URL (None: a slash command's)
+    issued_at: float
+    uses: int = 0
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or value == "true"
+
+
 class FakeSlack:
-    def __init__(self) -> None:
+    def __init__(
+        self, *, scopes: Iterable[str] | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.calls: list[Call] = []
+        self.shown: list[Shown] = []
+        self.scopes = frozenset(manifest_bot_scopes() if scopes is None else scopes)
+        self._clock = clock
+        self._clock_offset = 0.0
+        self._conversations: dict[str, Conversation] = {}
+        self._urls: dict[str, ResponseUrl] = {}
         self._failures: dict[tuple[str, str | None], str] = {}
         self._scripts: dict[str, list[Scripted]] = {}
         self._posts = 0
@@ -73,14 +318,17 @@ class FakeSlack:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8")
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    params = json.loads(raw or "{}")
-                else:
-                    params = {k: v[-1] for k, v in parse_qs(raw).items()}
                 if self.path.startswith("/api/"):
                     method = self.path.removeprefix("/api/").split("?")[0]
                 else:
                     method = "response_url"
+                try:
+                    if "json" in (self.headers.get("Content-Type") or ""):
+                        params = json.loads(raw or "{}")
+                    else:
+                        params = {k: v[-1] for k, v in parse_qs(raw).items()}
+                except ValueError:
+                    params = {"__unparsable__": raw}
                 call = Call(method, self.path, params, dict(self.headers))
                 answer = fake._respond(call)
                 if answer is None:  # close the connection without a word
@@ -88,16 +336,25 @@ class FakeSlack:
                     fake._settle(call, "closed")
                     return
                 status, body, headers = answer
-                data = json.dumps(body).encode()
+                if isinstance(body, str):
+                    data, content_type = body.encode(), "text/plain; charset=utf-8"
+                    ok = status == 200
+                    outcome = "ok" if ok else (body or str(status))
+                else:
+                    data, content_type = (
+                        json.dumps(body).encode(),
+                        "application/json; charset=utf-8",
+                    )
+                    ok = status == 200 and body.get("ok") is True
+                    outcome = "ok" if ok else str(body.get("error") or status)
                 # Recorded before it goes on the wire: a client that has its answer must never
                 # find the call still "in flight" here.
-                ok = status == 200 and body.get("ok") is True
-                fake._settle(call, "ok" if ok else str(body.get("error") or status))
+                fake._settle(call, outcome)
                 try:
                     self.send_response(status)
                     for name, value in headers.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
@@ -116,8 +373,69 @@ class FakeSlack:
         )
         self._thread.start()
 
-    def response_url(self, name: str = "r") -> str:
+    # --- what a test sets up -------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self._clock() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the stand-in's clock on (response_urls age), without sleeping."""
+        with self._changed:
+            self._clock_offset += seconds
+
+    def add_conversation(
+        self,
+        id: str,
+        kind: str,
+        *,
+        members: Iterable[str] = (),
+        read_only: bool = False,
+        archived: bool = False,
+    ) -> Conversation:
+        """Declare a conversation; from now on posts to it follow Slack's membership rules.
+        `members` are user ids (BOT_USER for the bot)."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {sorted(KINDS)}")
+        conversation = Conversation(id, kind, set(members), read_only, archived)
+        if kind == "im" and len(conversation.members) != 2:
+            raise ValueError("a 1:1 DM has exactly two members")
+        with self._changed:
+            self._conversations[id] = conversation
+        return conversation
+
+    def response_url(
+        self,
+        name: str = "r",
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        source: Shown | None = None,
+    ) -> str:
+        """Issue a response_url (again: a fresh one, 5 uses, 30 minutes) for an interaction by
+        `user` in `channel`; `source` is the message whose button was pressed (None for a
+        slash command, whose acknowledgement can never be replaced through it)."""
+        with self._changed:
+            self._urls[name] = ResponseUrl(name, channel, user, source, self.now())
         return f"{self.url}/response/{name}"
+
+    def show_ack(self, url: str, body: str) -> Shown | None:
+        """What a slash command's acknowledgement (the HTTP answer `body`) shows the user who
+        ran it: nothing for an empty body, else one message. Raises AssertionError where Slack
+        would refuse it (the user would see an error instead)."""
+        if not body.strip():
+            return None
+        issued = self._urls[url.rsplit("/", 1)[-1]]
+        try:
+            message = json.loads(body)
+        except ValueError:
+            message = {"text": body}
+        errors = block_kit_errors(message["blocks"]) if "blocks" in message else []
+        if errors:
+            raise AssertionError(f"Slack would refuse this acknowledgement: {errors}")
+        if not message.get("text") and not message.get("blocks"):
+            return None
+        in_channel = message.get("response_type") == "in_channel"
+        return self._show(issued.channel, message, None if in_channel else issued.user, "ack")
 
     def fail(self, method: str, error: str, *, channel: str | None = None) -> None:
         """Answer `method` (only for `channel`, if given) with {"ok": false, "error": error}
@@ -134,55 +452,32 @@ class FakeSlack:
         self._released.set()
 
     def reset(self) -> None:
+        """Forget calls, faults, conversations and what was shown; issued response_urls stay
+        issued, each with a fresh budget."""
         self._released.set()  # no hang of an earlier test outlives it
         with self._changed:
             self.calls.clear()
+            self.shown.clear()
             self._failures.clear()
             self._scripts.clear()
+            self._conversations.clear()
+            self._clock_offset = 0.0
+            now = self.now()
+            for issued in self._urls.values():
+                issued.uses, issued.issued_at, issued.source = 0, now, None
         self._released.clear()
 
-    def _respond(self, call: Call) -> tuple[int, dict, dict] | None:
-        with self._changed:
-            scripted = self._scripts.get(call.method)
-            answer = scripted.pop(0) if scripted else None
-            self.calls.append(call)
-            self._changed.notify_all()
-        if answer is not None and answer.hang:
-            self._released.wait(answer.hang)
-        if answer is not None and answer.close:
-            return None
-        if answer is not None and answer.body is not None:
-            return answer.status, answer.body, answer.headers
-        body = self._answer(call.method, call.params)
-        return (200, body, {}) if answer is None else (answer.status, body, answer.headers)
+    # --- what a test reads ---------------------------------------------------------------------
 
-    def _settle(self, call: Call, outcome: str) -> None:
+    def seen_by(self, user: str, channel: str) -> list[Shown]:
+        """The messages `user` sees in `channel` now, oldest first: everyone's and their own
+        ephemerals, without the deleted ones."""
         with self._changed:
-            call.outcome = outcome
-            self._changed.notify_all()
-
-    def _answer(self, method: str, params: dict) -> dict:
-        error = self._failures.get((method, params.get("channel"))) or self._failures.get(
-            (method, None)
-        )
-        if error:
-            return {"ok": False, "error": error}
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "url": "https://aigc-team.slack.com/",
-                "team": "AIGC",
-                "user": "aigc",
-                "team_id": TEAM,
-                "user_id": BOT_USER,
-                "bot_id": "B0BOT00001",
-            }
-        if method == "chat.postMessage":
-            with self._changed:
-                self._posts += 1
-                ts = f"1700000099.{self._posts:06d}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts}
-        return {"ok": True}
+            return [
+                s
+                for s in self.shown
+                if s.channel == channel and not s.deleted and s.visible_to in (None, user)
+            ]
 
     def of(self, method: str) -> list[Call]:
         with self._changed:
@@ -225,9 +520,198 @@ class FakeSlack:
                     raise AssertionError(f"no {count}× {method} within {timeout}s; saw {seen}")
                 self._changed.wait(left)
 
+    def wait_settled(self, timeout: float = 5.0) -> None:
+        """Wait until every call so far has had its answer."""
+        self.wait_until(
+            lambda: all(c.outcome is not None for c in self.calls), timeout, "every call answered"
+        )
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    # --- answering -----------------------------------------------------------------------------
+
+    def _respond(self, call: Call) -> tuple[int, dict | str, dict] | None:
+        with self._changed:
+            scripted = self._scripts.get(call.method)
+            answer = scripted.pop(0) if scripted else None
+            self.calls.append(call)
+            self._changed.notify_all()
+        if answer is not None and answer.hang:
+            self._released.wait(answer.hang)
+        if answer is not None and answer.close:
+            return None
+        if answer is not None and answer.body is not None:
+            return answer.status, answer.body, answer.headers
+        if call.method == "response_url":
+            status, body = self._answer_response_url(call.path, call.params)
+        else:
+            status, body = 200, self._answer(call.method, call.params)
+        return (status, body, {}) if answer is None else (answer.status, body, answer.headers)
+
+    def _settle(self, call: Call, outcome: str) -> None:
+        with self._changed:
+            call.outcome = outcome
+            self._changed.notify_all()
+
+    def _show(self, channel: str | None, message: dict, visible_to: str | None, via: str) -> Shown:
+        blocks = message.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        with self._changed:
+            shown = Shown(
+                len(self.shown) + 1,
+                channel,
+                str(message.get("text") or ""),
+                blocks,
+                visible_to,
+                via,
+            )
+            self.shown.append(shown)
+            self._changed.notify_all()
+        return shown
+
+    def _missing_scope(self, method: str, needed: tuple[str, ...]) -> dict | None:
+        if not needed or self.scopes & set(needed):
+            return None
+        return {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": ",".join(needed) if method != "conversations.info" else needed[0],
+            "provided": ",".join(sorted(self.scopes)),
+        }
+
+    def _answer(self, method: str, params: dict) -> dict:
+        channel = params.get("channel")
+        error = self._failures.get((method, channel)) or self._failures.get((method, None))
+        if error:
+            return {"ok": False, "error": error}
+        refused = self._missing_scope(method, METHOD_SCOPES.get(method, ()))
+        if refused:
+            return refused
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://aigc-team.slack.com/",
+                "team": "AIGC",
+                "user": "aigc",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0BOT00001",
+            }
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            return self._post(method, params)
+        if method == "views.publish":
+            errors = view_errors(params.get("view"))
+            if errors:
+                return {
+                    "ok": False,
+                    "error": "invalid_arguments",
+                    "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+                }
+            return {"ok": True}
+        if method == "conversations.info":
+            return self._conversation_info(str(channel or ""))
+        return {"ok": True}
+
+    def _post(self, method: str, params: dict) -> dict:
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        blocks = params.get("blocks")
+        if not params.get("text") and not blocks and not params.get("attachments"):
+            return {"ok": False, "error": "no_text"}
+        if blocks is not None and block_kit_errors(blocks):
+            return {"ok": False, "error": "invalid_blocks"}
+        ephemeral = method == "chat.postEphemeral"
+        user = str(params.get("user") or "") if ephemeral else None
+        conversation = self._conversations.get(channel)
+        if conversation is not None:
+            refused = self._refuse_post(conversation, user)
+            if refused:
+                return {"ok": False, "error": refused}
+        shown = self._show(channel, params, user, method)
+        ts = f"1700000099.{shown.id:06d}"
+        if ephemeral:
+            return {"ok": True, "message_ts": ts}
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _refuse_post(self, conversation: Conversation, ephemeral_for: str | None) -> str | None:
+        """Slack's error for the bot posting here (to `ephemeral_for` only, if given)."""
+        if not conversation.bot_is_member:
+            if conversation.kind != "public":
+                return "channel_not_found"  # private: invisible to a non-member
+            if "chat:write.public" not in self.scopes:
+                return "not_in_channel"
+        if conversation.archived:
+            return "is_archived"
+        if conversation.read_only:
+            return "restricted_action_read_only_channel"
+        if ephemeral_for is not None and ephemeral_for not in conversation.members:
+            return "user_not_in_channel"
+        return None
+
+    def _conversation_info(self, channel: str) -> dict:
+        conversation = self._conversations.get(channel)
+        if conversation is None:
+            return {"ok": True}  # undeclared: permissive, as before
+        refused = self._missing_scope("conversations.info", (READ_SCOPE[conversation.kind],))
+        if refused:
+            return refused
+        if conversation.kind != "public" and not conversation.bot_is_member:
+            return {"ok": False, "error": "channel_not_found"}
+        info: dict[str, Any] = {
+            "id": conversation.id,
+            "is_channel": conversation.kind == "public",
+            "is_group": conversation.kind == "private",
+            "is_im": conversation.kind == "im",
+            "is_mpim": conversation.kind == "mpim",
+            "is_private": conversation.kind != "public",
+            "is_archived": conversation.archived,
+            "is_read_only": conversation.read_only,
+            "is_member": conversation.bot_is_member,
+        }
+        if conversation.kind == "im":
+            info["user"] = next(iter(conversation.members - {BOT_USER}))
+        else:
+            info["name"] = conversation.id.lower()
+        return {"ok": True, "channel": info}
+
+    def _answer_response_url(self, path: str, body: dict) -> tuple[int, str]:
+        """Slack's hooks answer in plain text: 200 "ok", or an error status and code."""
+        name = path.rsplit("/", 1)[-1]
+        with self._changed:
+            issued = self._urls.get(name)
+            if issued is None:
+                return 404, "no_service"  # a URL Slack never issued
+            if self.now() - issued.issued_at > RESPONSE_URL_LIFETIME:
+                return 404, "expired_url"
+            if issued.uses >= RESPONSE_URL_USES:
+                return 404, "used_url"
+        if "__unparsable__" in body:
+            return 400, "invalid_payload"
+        delete = _truthy(body.get("delete_original"))
+        replace = _truthy(body.get("replace_original"))
+        has_content = bool(body.get("text") or body.get("blocks"))
+        if not has_content and not delete:
+            return 400, "no_text"
+        if body.get("blocks") is not None and block_kit_errors(body["blocks"]):
+            return 400, "invalid_blocks"
+        with self._changed:
+            issued.uses += 1
+            source = issued.source
+            if delete and source is not None:
+                source.deleted = True
+            if has_content and replace and source is not None and not source.deleted:
+                blocks = body.get("blocks") or []
+                source.text, source.blocks = str(body.get("text") or ""), blocks
+                self._changed.notify_all()
+                return 200, "ok"
+        if has_content:
+            in_channel = body.get("response_type") == "in_channel"
+            self._show(issued.channel, body, None if in_channel else issued.user, "response_url")
+        return 200, "ok"
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
