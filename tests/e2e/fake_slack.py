@@ -572,13 +572,13 @@ class FakeSlack:
             self._changed.notify_all()
         return shown
 
-    def _missing_scope(self, method: str, needed: tuple[str, ...]) -> dict | None:
+    def _missing_scope(self, needed: tuple[str, ...]) -> dict | None:
         if not needed or self.scopes & set(needed):
             return None
         return {
             "ok": False,
             "error": "missing_scope",
-            "needed": ",".join(needed) if method != "conversations.info" else needed[0],
+            "needed": ",".join(needed),
             "provided": ",".join(sorted(self.scopes)),
         }
 
@@ -587,7 +587,10 @@ class FakeSlack:
         error = self._failures.get((method, channel)) or self._failures.get((method, None))
         if error:
             return {"ok": False, "error": error}
-        refused = self._missing_scope(method, METHOD_SCOPES.get(method, ()))
+        needed = METHOD_SCOPES.get(method, ())
+        if method == "conversations.info" and channel in self._conversations:
+            needed = (READ_SCOPE[self._conversations[channel].kind],)  # the kind's own scope
+        refused = self._missing_scope(needed)
         if refused:
             return refused
         if method == "auth.test":
@@ -656,9 +659,6 @@ class FakeSlack:
         conversation = self._conversations.get(channel)
         if conversation is None:
             return {"ok": True}  # undeclared: permissive, as before
-        refused = self._missing_scope("conversations.info", (READ_SCOPE[conversation.kind],))
-        if refused:
-            return refused
         if conversation.kind != "public" and not conversation.bot_is_member:
             return {"ok": False, "error": "channel_not_found"}
         info: dict[str, Any] = {
