@@ -1028,11 +1028,19 @@ class Knowledge:
         specific = best.matched >= t.best_match_specificity * self._idf(1)
         if not specific and best.coverage < t.complete_coverage:
             return False
-        if len(ranked) == 1:
+        # A term and its own section say the same thing: the lead is over the first entry
+        # about something else.
+        rivals = [s for s in ranked[1:] if not self._same_topic(best.index, s.index)]
+        if not rivals:
             return True
         first = self._rank(best, key, top_bm25)
-        second = self._rank(ranked[1], key, top_bm25)
+        second = self._rank(rivals[0], key, top_bm25)
         return first - second >= t.best_match_lead * first
+
+    def _same_topic(self, a: int, b: int) -> bool:
+        """A glossary term and a section it is drawn from (its `sections`)."""
+        first, second = self.entries[a], self.entries[b]
+        return first.id in second.sections or second.id in first.sections
 
     @staticmethod
     def _asked_words(parsed: ParsedQuery) -> list[str]:

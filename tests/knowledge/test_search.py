@@ -172,6 +172,26 @@ def test_a_broad_question_about_the_general_topic_gets_the_enumerating_section(
     assert result.answer.entry.title.startswith("AIGC 在消费互联网、产业互联网和社会价值领域")
 
 
+def test_a_term_tied_with_its_own_section_still_leads_for_a_best_match(kb: Knowledge) -> None:
+    # The two say the same thing; the lead a best match needs is over the next entry about
+    # something else. An unrelated entry tied with it does block the best match.
+    from knowledge.search import _Scored
+
+    position = {e.id: i for i, e in enumerate(kb.entries)}
+    term = position["term:chatbot"]
+    own = position[kb.entries[term].sections[0]]
+    other = next(
+        i for i, e in enumerate(kb.entries) if e.kind == "term" and not kb._same_topic(term, i)
+    )
+
+    def scored(index: int, coverage: float) -> _Scored:
+        return _Scored(index, bm25=1.0, coverage=coverage, matched=10.0)
+
+    behind = scored(other, 0.3)
+    assert kb._clear_lead([scored(term, 0.6), scored(own, 0.6), behind], "", 1.0)
+    assert not kb._clear_lead([scored(term, 0.6), scored(other, 0.6), behind], "", 1.0)
+
+
 def test_figure_only_sections_never_answer(kb: Knowledge) -> None:
     for query in ("AIGC 预训练模型一览表", "AIGC 基础模型和应用发展预测"):
         result = kb.search(query)
