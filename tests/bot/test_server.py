@@ -1,5 +1,5 @@
 """The process runners of bot/server.py: the WSGI app with /healthz and OAuth routes, gunicorn's
-options and hooks, Socket Mode with the scheduler."""
+options (HOST, the event-loop worker) and hooks, Socket Mode with the scheduler."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.app import create_app
-from bot.server import gunicorn_options, socket_mode_handler, wsgi_app
-from bot.settings import Settings
+from bot.server import SlackUvicornWorker, gunicorn_options, socket_mode_handler, wsgi_app
+from bot.settings import Settings, SettingsError
 from tests import payloads as p
 from tests.bot.test_app import socket_settings
 
@@ -83,13 +83,30 @@ def test_oauth_install_routes_use_the_sqlalchemy_stores(knowledge, tmp_path, fak
     assert call_wsgi(application, "/nope")[0].startswith("404")
 
 
-def test_gunicorn_runs_threaded_workers_on_port():
-    settings = Settings.from_env(
-        "http", {"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "PORT": "8123"}
-    )
-    options = gunicorn_options(settings)
+HTTP_ENV = {"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "PORT": "8123"}
+
+
+def test_gunicorn_runs_event_loop_workers_on_every_interface_by_default():
+    options = gunicorn_options(Settings.from_env("http", HTTP_ENV))
     assert options["bind"] == "0.0.0.0:8123"
-    assert options["worker_class"] == "gthread"
+    assert options["worker_class"] is SlackUvicornWorker
+    assert options["preload_app"] is True
+    assert SlackUvicornWorker.CONFIG_KWARGS["http"].__name__.startswith("HeadDeadline")
+
+
+@pytest.mark.parametrize(
+    ("host", "bind"),
+    [("127.0.0.1", "127.0.0.1:8123"), ("::1", "[::1]:8123"), ("localhost", "localhost:8123")],
+)
+def test_host_sets_the_address_gunicorn_binds(host, bind):
+    settings = Settings.from_env("http", {**HTTP_ENV, "HOST": host})
+    assert gunicorn_options(settings)["bind"] == bind
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:80", "http://example.com", "-bad", "a b"])
+def test_a_host_that_is_no_address_is_a_settings_error(host):
+    with pytest.raises(SettingsError, match="HOST must be an IP address"):
+        Settings.from_env("http", {**HTTP_ENV, "HOST": host})
 
 
 def test_gunicorn_runs_the_scheduler_in_the_workers_not_the_master(knowledge, tmp_path, fake_slack):
