@@ -87,6 +87,11 @@ HELP_PRIVACY = (
     "words, and nothing from DMs or private channels. Kept {days} days."
 )
 HELP_EXAMPLES_LABEL = "*试试 / Try*"
+# A file shared in the DM without a comment: no words to go by, so both languages.
+DM_FILE_WITHOUT_WORDS = (
+    "我只能读文字，看不了文件或图片。请把问题打出来，例如：什么是MaaS。\n"
+    "I can only read words, not files or images: please type your question, e.g. “what is AIGC”."
+)
 MENTION_HELP = {
     "zh": "在 @我 后面写上问题，例如：@AIGC 知识助手 什么是MaaS。输入 `/aigc help` 查看全部用法。",
     "en": "Write your question after the mention, e.g. “@AIGC 知识助手 what is AIGC”. "

@@ -24,6 +24,22 @@ log = logging.getLogger(__name__)
 
 _ANY_MENTION_AT_START = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
+# Message subtypes that are a person writing in the DM, answered like a plain message: a file
+# shared with a comment, a thread reply also sent to the conversation, /me. Every other subtype
+# (edits, deletions, joins, thread bookkeeping, bot posts) says nothing new to answer.
+_ANSWERED_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
+
+
+def is_from_a_bot(event: dict, bot_user_id: str | None = None) -> bool:
+    """Posted by a bot or an integration, or by this app itself: never answered, so two bots
+    cannot answer each other forever. (Bolt's own guard drops events of this app's bot id;
+    this also covers other bots and our own posts echoed back without one.)"""
+    return (
+        bool(event.get("bot_id"))
+        or event.get("subtype") == "bot_message"
+        or bool(bot_user_id and event.get("user") == bot_user_id)
+    )
+
 
 def question_from_mention(text: str, bot_user_id: str | None) -> str:
     """The question in a mention: the text without the bot's own `<@U…>` mention(s)."""
@@ -79,6 +95,8 @@ def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: D
     """Answer in the thread of the mention (starting one under it if it was not in a thread).
     True when a reply (the answer, or else an apology) was posted; False when nothing was, so
     a re-delivery of the event may try again."""
+    if is_from_a_bot(event, context.bot_user_id):
+        return True
     channel = event["channel"]
     thread_ts = event.get("thread_ts") or event["ts"]
     question = question_from_mention(event.get("text", ""), context.bot_user_id)
@@ -104,22 +122,28 @@ def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: D
         return _apologize(client, channel, thread_ts, question)
 
 
-def is_direct_message(event: dict) -> bool:
-    """A person's own message in a DM with the bot: no edits, joins, bot posts or other subtypes."""
+def is_direct_message(event: dict, bot_user_id: str | None = None) -> bool:
+    """A person's own message in a DM with the bot, plain or of a subtype that carries what
+    they wrote; not edits, deletions, joins, nor any bot's post (this app's included)."""
     return (
         event.get("channel_type") == "im"
-        and not event.get("subtype")
-        and not event.get("bot_id")
+        and (not event.get("subtype") or event.get("subtype") in _ANSWERED_SUBTYPES)
+        and not is_from_a_bot(event, bot_user_id)
         and bool(event.get("user"))
     )
 
 
 def answer_direct_message(event: dict, context: BoltContext, client: WebClient, deps: Deps) -> bool:
     """Like `answer_mention`, in the DM; True also for messages that need no answer."""
-    if not is_direct_message(event):
+    if not is_direct_message(event, context.bot_user_id):
         return True
     channel, text = event["channel"], event.get("text", "")
     try:
+        if not text.strip():  # a file without a comment: the bot reads words, not files
+            client.chat_postMessage(
+                channel=channel, thread_ts=event.get("thread_ts"), text=m.DM_FILE_WITHOUT_WORDS
+            )
+            return True
         _post_answer(
             client,
             deps,
@@ -168,6 +192,8 @@ def register(app: App, deps: Deps) -> None:
 
     # A re-delivered event (Slack's retry, here or in another process) is acked and dropped.
     def mention(body: dict, event: dict, context: BoltContext, client: WebClient, request) -> None:
+        if is_from_a_bot(event, context.bot_user_id):  # no key: nothing will ever answer it
+            return
         deps.dedupe.run_once(
             event_key(body),
             lambda: answer_mention(event, context, client, deps),
@@ -177,7 +203,7 @@ def register(app: App, deps: Deps) -> None:
     def direct_message(
         body: dict, event: dict, context: BoltContext, client: WebClient, request
     ) -> None:
-        if not is_direct_message(event):  # no key for the bot's own echoes and edits
+        if not is_direct_message(event, context.bot_user_id):  # no key for echoes, edits, bots
             return
         deps.dedupe.run_once(
             event_key(body),
