@@ -107,7 +107,8 @@ def build_knowledge(seeds_dir: Path, glossary_path: Path) -> dict:
     # Names an article defines (联邦学习（Federated Learning，FL）) name the defining section,
     # unless the glossary already has them.
     glossary_names = {compact(n) for t in terms for n in t.names}
-    defined = assign_defined_names(sections, glossary_names)
+    keywords = {a.file: a.keywords for a in articles}
+    defined = assign_defined_names(sections, glossary_names, keywords)
     for entry in sections:
         entry["aliases"] = defined.get(entry["id"], [])
     entries = [

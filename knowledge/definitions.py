@@ -8,7 +8,9 @@ ways, and the build reads them:
 - a name with its English name and abbreviation in brackets: 联邦学习（Federated Learning，FL）,
   or only one of them: 非独立同分布（Non-IID）;
 - another name introduced in the text: 安全多方计算，简称 MPC / 又称 / 也称 / 也叫 / 俗称 X;
-- a sentence that defines it: 所谓X, X是指…, X指的是….
+- a sentence that defines it: 所谓X, X是指…, X指的是…;
+- a keyword the article declares (关键词：…数据孤岛) and defines in none of these ways: the
+  section that first mentions it, where the article introduces it.
 
 Each name goes to one section: the one whose heading defines it, else the first whose text
 does. Names the glossary already has stay the glossary's.
@@ -17,7 +19,7 @@ does. Names the glossary already has stay the glossary's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from knowledge.articles import strip_enumeration
 from knowledge.text import compact
@@ -87,16 +89,26 @@ def _fits(name: str) -> bool:
 
 
 def assign_defined_names(
-    sections: Sequence[dict], taken: Iterable[str] = ()
+    sections: Sequence[dict],
+    taken: Iterable[str] = (),
+    keywords: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, list[str]]:
     """Section id → the names it defines. `sections`: entries in reading order (with `id`,
-    `title`, `text`); `taken`: compact names that already belong to glossary terms."""
+    `title`, `text`, `source.file`); `taken`: compact names that already belong to glossary
+    terms; `keywords`: article file → the keywords it declares."""
+    keywords = keywords or {}
     owner: dict[str, tuple[int, int, str]] = {}  # compact name → (rank, position, section id)
     shown: dict[str, str] = {}
     blocked = set(taken)
     for position, section in enumerate(sections):
         candidates = [(0, n) for n in heading_names(section["title"])]
         candidates += [(1, n) for n in text_names(section["text"])]
+        file = section.get("source", {}).get("file", "")
+        candidates += [
+            (2, k)
+            for k in keywords.get(file, ())
+            if _fits(k) and k.lower() in section["text"].lower()
+        ]
         for rank, name in candidates:
             key = compact(name)
             if len(key) < 2 or key in blocked:

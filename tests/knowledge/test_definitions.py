@@ -38,3 +38,22 @@ def test_each_name_goes_to_the_section_that_defines_it() -> None:
     assert names["a"] == ["Federated Learning"]
     assert names["c"] == ["差分隐私", "Differential Privacy", "DP"]
     assert "d" not in names
+
+
+def test_a_declared_keyword_names_the_section_that_introduces_it() -> None:
+    def section(sid: str, title: str, text: str) -> dict:
+        return {"id": sid, "title": title, "text": text, "source": {"file": "fl.txt"}}
+
+    sections = [
+        section("a#1", "引言", "数据分散在各家机构，于是形成了一个个“数据孤岛”。"),
+        section("a#2", "结语", "联邦学习才能真正打通数据孤岛。所谓隐私计算是一类技术。"),
+        section("a#3", "三、风险", "隐私计算也有风险。"),
+    ]
+    keywords = {"fl.txt": ["数据孤岛", "隐私计算", "联邦学习", "差分隐私"]}
+    names = assign_defined_names(sections, {"联邦学习"}, keywords)
+    assert names["a#1"] == ["数据孤岛"]  # first mentioned there
+    assert "隐私计算" in names["a#2"]  # a defining sentence beats a first mention
+    assert "联邦学习" not in str(names)  # the glossary's own name
+    assert "差分隐私" not in str(names)  # declared, never mentioned
+    other = assign_defined_names(sections, (), {"other.txt": ["数据孤岛"]})
+    assert "数据孤岛" not in str(other)  # another article's keyword
