@@ -148,9 +148,10 @@ def _answer_from_store(
     work: Callable[[Store], Message],
     lang: str,
 ) -> None:
-    """Run `work` on the store after the budget's worth of waiting at most: its message in the
-    ack when it is done in time, else an empty ack now and the message through response_url
-    when it is done. An error within the budget reaches handle_aigc's apology."""
+    """Run `work` on the store on the background executor and wait for it at most the budget:
+    its message in the ack when it is done in time, else an empty ack now and the message
+    through response_url when it is done. An error within the budget reaches handle_aigc's
+    apology."""
     if deps.store is None:
         ack(response_type="ephemeral", text=m.STORAGE_OFF)
         return
@@ -180,7 +181,7 @@ def _answer_from_store_late(done: Future[Message], respond: Respond, what: str, 
     except Exception:
         log.exception("/aigc %s: could not send the answer through response_url", what)
         return
-    if isinstance(sent, WebhookResponse) and sent.status_code != 200:  # respond() never raises
+    if isinstance(sent, WebhookResponse) and sent.status_code != 200:  # not raised on a 4xx
         log.warning(
             "/aigc %s: Slack refused the answer through response_url (HTTP %s: %s)",
             what,
