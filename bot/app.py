@@ -17,10 +17,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import default_interval_calculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.oauth.installation_store import Bot, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot import messages as m
-from bot.digest import ClientForTeam
+from bot.digest import ClientForWorkspace
 from bot.listeners import Deps, register_all
 from bot.query_log import InMemoryQueryLog, QueryRecorder, StoreQueryLog
 from bot.settings import BOT_SCOPES, Settings, query_log_key
@@ -32,6 +33,7 @@ from bot.store import (
     migrate,
     oauth_state_store,
 )
+from bot.workspace import Workspace
 from knowledge import Knowledge
 
 log = logging.getLogger(__name__)
@@ -68,13 +70,16 @@ def make_web_client(
     *,
     timeout: int = 30,
     retry_interval: RetryIntervalCalculator = default_interval_calculator,
+    team_id: str | None = None,
 ) -> WebClient:
     """A Web API client on SLACK_API_URL that retries 429s (after Retry-After), dropped
-    connections and Slack being unavailable (see `UnavailableRetryHandler`)."""
+    connections and Slack being unavailable (see `UnavailableRetryHandler`). `team_id` goes
+    with every call: an org-wide (Enterprise Grid) token needs to be told the workspace."""
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=timeout,
+        team_id=team_id,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
             RateLimitErrorRetryHandler(max_retry_count=2),
@@ -132,27 +137,48 @@ def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
     )
 
 
-def team_clients(settings: Settings, store: Store | None = None) -> ClientForTeam:
-    """team id -> a Web API client with that workspace's bot token: from the installation
-    store with OAuth, else the one SLACK_BOT_TOKEN. None: the workspace has no installation."""
+def team_clients(settings: Settings, store: Store | None = None) -> ClientForWorkspace:
+    """Workspace -> a Web API client with its bot token: from the installation store with
+    OAuth, else the one SLACK_BOT_TOKEN. None: the app is not installed there."""
     if not settings.oauth_enabled or store is None:
         single = make_web_client(settings, settings.bot_token)
-        return lambda team_id: single
+        return lambda workspace: single
     installed = installations(settings, store)
-    clients: dict[str, WebClient] = {}
+    clients: dict[tuple[str, str | None], WebClient] = {}
     lock = threading.Lock()
 
-    def for_team(team_id: str) -> WebClient | None:
-        bot = installed.find_bot(enterprise_id=None, team_id=team_id)
+    def for_workspace(workspace: Workspace) -> WebClient | None:
+        bot = find_bot(installed, workspace)
         if bot is None or not bot.bot_token:
             return None
+        # An org-wide token is told which workspace each call is for.
+        team = workspace.team_id if bot.is_enterprise_install else None
         with lock:
-            client = clients.get(bot.bot_token)
+            client = clients.get((bot.bot_token, team))
             if client is None:
-                client = clients[bot.bot_token] = make_web_client(settings, bot.bot_token)
+                client = make_web_client(settings, bot.bot_token, team_id=team)
+                clients[(bot.bot_token, team)] = client
             return client
 
-    return for_team
+    return for_workspace
+
+
+def find_bot(installed: InstallationStore, workspace: Workspace) -> Bot | None:
+    """The bot installation that serves `workspace`, the way Bolt saved it: keyed by the
+    Grid org and the workspace, or for an org-wide install by the org alone. An org can switch
+    an app between per-workspace and org-wide installs, so the other kind is tried too."""
+    kinds = [workspace.is_enterprise_install]
+    if workspace.enterprise_id:
+        kinds.append(not workspace.is_enterprise_install)
+    for org_wide in kinds:
+        bot = installed.find_bot(
+            enterprise_id=workspace.enterprise_id,
+            team_id=None if org_wide else workspace.team_id,
+            is_enterprise_install=org_wide,
+        )
+        if bot is not None:
+            return bot
+    return None
 
 
 def create_app(

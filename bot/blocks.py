@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import messages as m
+from bot import slack_errors
 from bot.settings import DEFAULT_QUERY_LOG_DAYS
 from bot.wording import (
     clip,
@@ -516,7 +517,7 @@ def stats_blocks(asked: Sequence[Asked], gaps: Sequence[Asked]) -> list[dict]:
 
 
 def pause_reason(code: str | None) -> str:
-    return m.PAUSE_REASONS.get(code or "", code or "")
+    return slack_errors.pause_reason(code)
 
 
 def subscriptions_blocks(subscriptions: Sequence[Subscription]) -> list[dict]:

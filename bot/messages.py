@@ -40,6 +40,13 @@ FIGURE_UNAVAILABLE = "原文此处是一张图表，图表内容在知识库中�
 
 SLASH_COMMAND = "/aigc"
 SHARE_BUTTON = {"zh": "在频道中分享", "en": "Share in channel"}
+# Neither the press's response_url nor chat.postMessage could post the shared answer here.
+SHARE_FAILED = {
+    "zh": "没能把这条答案分享出去：Slack 拒收了（这条答案的按钮可能已过期）。请重新用 `/aigc` 提问，"
+    "再分享新的答案。",
+    "en": "I couldn't share this answer: Slack refused it (its buttons may have expired). "
+    "Ask again with `/aigc` and share the new answer.",
+}
 DID_YOU_MEAN = {"zh": "你是不是想找…", "en": "Did you mean…"}
 # A best match: one entry clearly leads but covers the question only in part.
 BEST_MATCH_NOTE = {
@@ -148,6 +155,57 @@ CHANNEL_NOT_FOUND = {
 RATE_LIMITED = {
     "zh": "Slack 暂时限制了我的发送频率，请过一分钟再试。",
     "en": "Slack is rate-limiting me right now; please try again in a minute.",
+}
+# What a person can do about a Slack error, by the remedy bot/slack_errors.py gives each code.
+# Remedies without an entry ("unavailable") get APOLOGY.
+SLACK_ERROR_ADVICE = {
+    "invite": NOT_IN_CHANNEL,
+    "channel_gone": CHANNEL_NOT_FOUND,
+    "archived": {
+        "zh": "这个频道已归档，没法再发消息。取消归档后再试。",
+        "en": "This channel is archived, so nothing can be posted in it. Unarchive it and try again.",
+    },
+    "read_only": {
+        "zh": "这个频道（或这个话题）只允许部分成员发言，我发不了消息。请频道管理员允许应用发言，"
+        "或换一个频道。",
+        "en": "Only some members may post in this channel (or thread), so I can't post here. "
+        "Ask a channel manager to let apps post, or use another channel.",
+    },
+    "admin": {
+        "zh": "工作区管理员限制了这个应用（例如 EKM 密钥或应用权限），我没法发消息。请联系 Slack 管理员。",
+        "en": "Your workspace admins restrict this app here (for example EKM keys or app "
+        "permissions), so I can't post. Please contact your Slack admin.",
+    },
+    "reinstall": {
+        "zh": "应用在这个工作区的授权已失效（令牌被撤销或应用被卸载）。请管理员重新安装应用。",
+        "en": "The app's authorization in this workspace is no longer valid (its token was "
+        "revoked or the app was removed). Ask an admin to reinstall the app.",
+    },
+    "scopes": {
+        "zh": "应用缺少需要的权限。请管理员按 manifest.json 更新权限并重新安装应用。",
+        "en": "The app lacks a permission it needs. Ask an admin to update its scopes from "
+        "manifest.json and reinstall it.",
+    },
+    "app_settings": {
+        "zh": "应用的 App Home 或消息页没有打开。请管理员在应用设置里打开它们（见 manifest.json）。",
+        "en": "The app's Home or Messages tab is turned off. Ask an admin to turn it on in the "
+        "app's settings (see manifest.json).",
+    },
+    "message_rejected": {
+        "zh": "Slack 拒收了这条消息的内容（这是应用的问题，已记入日志）。请联系应用管理员。",
+        "en": "Slack refused this message's content (a problem in the app; it has been "
+        "logged). Please tell the app's administrator.",
+    },
+    "recipient": {
+        "zh": "收件人不在这个对话里，或已不在工作区。",
+        "en": "The recipient is not in this conversation, or no longer in the workspace.",
+    },
+    "expired": {
+        "zh": "这条消息的按钮已过期（超过 30 分钟或已用过 5 次）。请重新用 `/aigc` 提问。",
+        "en": "This message's buttons have expired (after 30 minutes or 5 uses). "
+        "Ask again with `/aigc`.",
+    },
+    "rate_limited": RATE_LIMITED,
 }
 
 # --- daily digest ---------------------------------------------------------------------------------
@@ -267,19 +325,39 @@ POSTING_MISSING_SCOPE = {
     "Ask an admin to reinstall the app from manifest.json.)",
 }
 
-# Why a subscription was paused (stored as Slack's error code), shown in lists and in the DM.
+# Why a subscription was paused, by the remedy of the Slack error code it was paused with
+# (bot/slack_errors.py), shown in `/aigc subscriptions`.
 PAUSE_REASONS = {
-    "not_in_channel": "我已不在这个频道里",
-    "channel_not_found": "找不到这个频道（可能已删除，或是我看不到的私有频道）",
-    "is_archived": "频道已归档",
-    "account_inactive": "应用在这个工作区的授权已失效",
+    "invite": "我已不在这个频道里",
+    "channel_gone": "找不到这个频道（可能已删除，或是我看不到的私有频道）",
+    "archived": "频道已归档",
+    "read_only": "频道只允许部分成员发言",
+    "admin": "工作区管理员限制了应用",
+    "reinstall": "应用在这个工作区的授权已失效",
+    "scopes": "应用缺少权限",
+    "app_settings": "应用设置未打开",
+    "message_rejected": "Slack 拒收了日报内容",
+    "recipient": "收件人不可用",
+    "expired": "链接已过期",
     "app_uninstalled": "应用已从工作区卸载",
+    "tokens_revoked": "应用的令牌已被撤销",
 }
-PAUSED_DM = (
-    "<#{channel}> 的 AIGC 日报已暂停：{reason}。\n"
-    "恢复方法：在该频道输入 `/invite @AIGC知识助手` 把我加回来，再输入 `/aigc subscribe` 重新订阅"
-    "（归档的频道需先取消归档）。"
-)
+# The DM to whoever subscribed a channel whose digest was paused: both languages, since the
+# subscriber's own is not known. {advice}: SLACK_ERROR_ADVICE of the error's remedy.
+PAUSED_DM = {
+    "zh": "<#{channel}> 的 AIGC 日报已暂停（Slack 错误 `{code}`）。{advice}\n"
+    "解决后在该频道输入 `/aigc subscribe` 重新订阅。",
+    "en": "The AIGC digest of <#{channel}> is paused (Slack error `{code}`). {advice}\n"
+    "Once that is fixed, type `/aigc subscribe` in the channel to subscribe again.",
+}
+# The DM when today's digest was tried as often as a day allows (Slack kept failing).
+GAVE_UP_DM = {
+    "zh": "<#{channel}> 今天的 AIGC 日报试了 {attempts} 次都没发出（Slack 错误 `{code}`），"
+    "今天不再重试，明天照常发送。想现在再试，在该频道输入 `/aigc digest post`。",
+    "en": "Today's AIGC digest for <#{channel}> failed {attempts} times (Slack error `{code}`) "
+    "and won't be retried today; tomorrow's comes as usual. To try now, type "
+    "`/aigc digest post` in the channel.",
+}
 
 STATS_TITLE = "最近 7 天大家问了什么"
 STATS_TOP = "问得最多的条目"

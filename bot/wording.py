@@ -1,5 +1,6 @@
 """Text the Slack and terminal renderers share: an entry's other names, its one-line
-definition, a trend's summary, dates, the truncation notice and Slack errors as advice.
+definition, a trend's summary, dates, the truncation notice and Slack errors as advice (the
+advice comes from bot/slack_errors.py's table).
 
 Plain strings only (no Block Kit, no escaping): `blocks.py` escapes them for mrkdwn,
 `terminal.py` prints them as they are.
@@ -11,6 +12,7 @@ import re
 from datetime import date
 
 from bot import messages as m
+from bot import slack_errors
 from knowledge import Entry
 from knowledge.text import MAX_QUERY_CHARS
 
@@ -57,18 +59,12 @@ def truncation_notice(lang: str) -> str:
     return m.TRUNCATED[lang].format(limit=MAX_QUERY_CHARS)
 
 
-# Slack API errors a person can do something about; anything else gets the apology.
-_ERROR_ADVICE = {
-    "not_in_channel": m.NOT_IN_CHANNEL,
-    "channel_not_found": m.CHANNEL_NOT_FOUND,
-    "ratelimited": m.RATE_LIMITED,
-}
-
-
 def has_advice(code: str) -> bool:
-    return code in _ERROR_ADVICE
+    """Whether a person can do something about this Slack error (bot/slack_errors.py)."""
+    return slack_errors.has_advice(code)
 
 
 def slack_error_advice(code: str, lang: str) -> str:
-    """What to tell a person about a failed Slack API call with this error code."""
-    return _ERROR_ADVICE.get(code, m.APOLOGY)[lang]
+    """What to tell a person about a failed Slack API call with this error code: the advice
+    of its remedy in bot/slack_errors.py's table, else the apology."""
+    return slack_errors.advice(code, lang)

@@ -25,7 +25,7 @@ def test_migrate_prints_the_revision_and_is_idempotent(db_url, capsys):
     assert main(["migrate"]) == 0
     assert main(["migrate"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"database {db_url} is at revision 0005"] * 2
+    assert out == [f"database {db_url} is at revision 0006"] * 2
 
 
 def test_migrate_with_a_bad_url_says_what_to_fix(monkeypatch, capsys):

@@ -10,14 +10,15 @@ The store is passed in, never imported at run time: `bot.store` validates subscr
 """
 
 from bot.digest.posting import (
-    PAUSE_ERRORS,
-    ClientForTeam,
+    MAX_ATTEMPTS_PER_DAY,
+    ClientForWorkspace,
     Digest,
     PostResult,
     RunReport,
     compose_digest,
     new_claimer,
     post_digest,
+    retry_delay,
     run_due,
 )
 from bot.digest.rotation import (
@@ -49,10 +50,10 @@ __all__ = [
     "DEFAULT_POST_TIME",
     "DEFAULT_TIMEZONE",
     "DEFAULT_WEEKLY_DAY",
+    "MAX_ATTEMPTS_PER_DAY",
     "MIN_TREND_CHARS",
-    "PAUSE_ERRORS",
     "TICK_SECONDS",
-    "ClientForTeam",
+    "ClientForWorkspace",
     "Digest",
     "DigestItems",
     "DigestScheduler",
@@ -69,6 +70,7 @@ __all__ = [
     "new_claimer",
     "next_in_rotation",
     "post_digest",
+    "retry_delay",
     "run_due",
     "term_pool",
     "trend_pool",

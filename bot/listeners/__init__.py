@@ -61,7 +61,7 @@ class Deps:
 
 
 def register_all(app: App, deps: Deps) -> None:
-    from bot.listeners import actions, commands, events, shortcuts
+    from bot.listeners import actions, commands, events, lifecycle, shortcuts
 
-    for module in (commands, actions, events, shortcuts):
+    for module in (commands, actions, events, shortcuts, lifecycle):
         module.register(app, deps)

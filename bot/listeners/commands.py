@@ -50,6 +50,7 @@ from bot.digest import (
 from bot.listeners import Deps
 from bot.listeners.common import conversation_of_command, language_of, record_question
 from bot.store import Store, Subscription
+from bot.workspace import Workspace
 from knowledge import Entry
 from knowledge.text import fold
 
@@ -216,6 +217,7 @@ def _log_question(deps: Deps, reply: Reply, command: dict, started: float) -> No
         deps,
         reply.result,
         team_id=command.get("team_id"),
+        enterprise_id=command.get("enterprise_id"),
         user_id=command.get("user_id"),
         source="command",
         latency_ms=(time.perf_counter() - started) * 1000,
@@ -274,6 +276,7 @@ def subscribe(
     if check.refusal is not None:
         return {"text": m.CANNOT_POST[check.refusal][lang]}
     existed = store.subscription(team, channel) is not None
+    workspace = Workspace.of_command(command)
     sub = store.subscribe(
         team,
         channel,
@@ -281,6 +284,8 @@ def subscribe(
         post_time,
         tz,
         known_ids=all_pool_ids(deps.knowledge),
+        enterprise_id=workspace.enterprise_id,  # Enterprise Grid: which installation posts
+        enterprise_install=workspace.is_enterprise_install,
     )
     template = m.RESUBSCRIBED if existed else m.SUBSCRIBED
     text = template.format(

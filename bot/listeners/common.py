@@ -1,9 +1,16 @@
-"""Small pieces every listener uses: acking, language, the query log, Slack API errors as advice."""
+"""Small pieces every listener uses: acking, language, the query log, Slack API errors as advice,
+and private replies through response_url that notice when Slack refuses them."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from enum import Enum
+from http.client import RemoteDisconnected
+from typing import Any
 
+from slack_bolt import Respond
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import wording
@@ -71,6 +78,7 @@ def record_question(
     source: str,
     latency_ms: float,
     conversation: str = "unknown",
+    enterprise_id: str | None = None,
 ) -> None:
     """Log the question (answered or not) once its reply is on its way, with the type of
     conversation it was asked in (it decides who may ever see anything derived from it)."""
@@ -86,6 +94,7 @@ def record_question(
         round(latency_ms),
         source,
         conversation,
+        enterprise_id,
     )
     try:
         deps.query_log.record(question)
@@ -97,3 +106,96 @@ def slack_error_advice(error: SlackApiError, lang: str) -> str:
     """What to tell the user about a failed Slack API call."""
     code = error.response.get("error", "") if error.response is not None else ""
     return wording.slack_error_advice(code, lang)
+
+
+# --- answering through response_url, checked ---------------------------------------------------
+
+
+class Sent(Enum):
+    """What became of a message sent through a response_url."""
+
+    OK = "ok"
+    REFUSED = "refused"  # Slack said no (4xx, 429, 503) or was never reached: nothing posted
+    UNKNOWN = "unknown"  # a 500 or a lost answer: it may have been posted all the same
+
+
+def send_through_response_url(respond: Respond, what: str, **message: Any) -> Sent:
+    """Send `message` through the interaction's response_url and say what became of it.
+
+    Bolt's `respond()` returns slack_sdk's WebhookResponse and does not raise on an HTTP error,
+    and Slack refuses a response_url with a non-200 status and a plain-text reason (used 5
+    times, older than 30 minutes, invalid_blocks...). A refusal, or a URL that cannot be
+    reached, is logged (status and Slack's reason; never the URL: anyone holding it can post
+    there) so the caller can fall back."""
+    try:
+        response = respond(**message)
+    except Exception as error:  # after slack_sdk's retries of connection errors
+        log.warning("%s: response_url unreachable (%s)", what, type(error).__name__)
+        lost = isinstance(error, TimeoutError | RemoteDisconnected)  # sent, answer lost
+        return Sent.UNKNOWN if lost else Sent.REFUSED
+    status = response.status_code
+    if status == 200:
+        return Sent.OK
+    reason = " ".join(str(response.body or "").split())[:200]
+    log.warning("%s: Slack refused the response_url post: HTTP %s %s", what, status, reason)
+    return Sent.UNKNOWN if status in (500, 504) else Sent.REFUSED
+
+
+def respond_checked(respond: Respond, what: str, **message: Any) -> bool:
+    """`send_through_response_url`: True when Slack took it."""
+    return send_through_response_url(respond, what, **message) is Sent.OK
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who pressed or typed, and where: what a private reply falls back to when Slack refuses
+    the response_url."""
+
+    client: WebClient | None
+    channel: str | None
+    user: str | None
+
+    @classmethod
+    def of_action(cls, body: dict, client: WebClient | None) -> Asker:
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        return cls(client, channel, (body.get("user") or {}).get("id"))
+
+    @classmethod
+    def of_command(cls, command: dict, client: WebClient | None) -> Asker:
+        return cls(client, command.get("channel_id"), command.get("user_id"))
+
+
+NOBODY = Asker(None, None, None)
+
+
+def reply_privately(respond: Respond, asker: Asker, what: str, **message: Any) -> bool:
+    """Show `message` to the asker alone: through response_url; where Slack refuses that, as an
+    ephemeral in the conversation (chat.postEphemeral, where the bot may post: a channel it is
+    in, or a public one with chat:write.public); where that fails too (a DM between two people,
+    a private channel without the bot), in the app's DM with the asker (chat.postMessage to
+    their user id: the App Home's Messages tab). True when one of them reached Slack."""
+    # A private copy twice beats none: fall back also when the first may have arrived.
+    if respond_checked(respond, what, **message):
+        return True
+    content = {key: message[key] for key in ("text", "blocks") if message.get(key)}
+    client, channel, user = asker.client, asker.channel, asker.user
+    if not content or client is None or not user:
+        return False  # nothing to show again (a deletion), or nobody to show it to
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, **content)
+            return True
+        except SlackApiError as error:
+            log.warning("%s: no ephemeral either (%s)", what, _code(error))
+    try:
+        client.chat_postMessage(channel=user, **content)
+        return True
+    except SlackApiError as error:
+        log.warning("%s: no DM either (%s)", what, _code(error))
+        return False
+
+
+def _code(error: SlackApiError) -> str:
+    return str(error.response.get("error", "")) if error.response is not None else ""

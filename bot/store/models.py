@@ -29,8 +29,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.workspace import Workspace
 
 QUERY_MAX_CHARS = 500
 QUERY_SOURCES = ("command", "mention", "dm", "shortcut", "cli")
@@ -39,7 +43,9 @@ QUERY_SOURCES = ("command", "mention", "dm", "shortcut", "cli")
 # channel) ever reaches a surface other people see; everything else is treated as private.
 CONVERSATION_TYPES = ("channel", "group", "mpim", "im", "unknown")
 PUBLIC_CONVERSATION = "channel"
-POST_STATUSES = ("claimed", "posted", "failed")
+# claimed: being posted; posted; failed: refused for good (the subscription is paused); retry:
+# refused for a transient reason, posted again from `retry_at`; gave_up: the day's cap reached.
+POST_STATUSES = ("claimed", "posted", "failed", "retry", "gave_up")
 
 # slack_sdk's default table names; `installation_store()` / `oauth_state_store()` use them.
 SLACK_BOTS_TABLE = SQLAlchemyInstallationStore.default_bots_table_name
@@ -97,6 +103,14 @@ class Subscription(Base):
     # JSON list of the digest pool ids the channel's rotation knew (bot.digest.all_pool_ids);
     # entries a rebuild adds later are not in it, so they come first. NULL: nothing is new.
     known_ids: Mapped[str | None] = mapped_column(Text)
+    # Enterprise Grid: the org of the workspace (None outside Grid) and whether the app is
+    # installed org-wide there; with `team_id`, the key of the installation to post with.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace(self.team_id, self.enterprise_id, bool(self.enterprise_install))
 
     def known_id_set(self) -> frozenset[str] | None:
         return None if self.known_ids is None else frozenset(json.loads(self.known_ids))
@@ -121,6 +135,11 @@ class DigestPost(Base):
     trend_entry_id: Mapped[str | None] = mapped_column(String(200))
     term_entry_id: Mapped[str | None] = mapped_column(String(200))
     fact_id: Mapped[str | None] = mapped_column(String(200))
+    # Posting attempts on this date so far (a transient error counts one), when the next may
+    # start (status `retry`) and Slack's error code of the last one.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(64))
 
 
 class QueryLog(Base):
@@ -140,6 +159,7 @@ class QueryLog(Base):
     latency_ms: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))  # one of QUERY_SOURCES
     conversation: Mapped[str] = mapped_column(String(16), server_default="unknown")
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))  # the Grid org, if any
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

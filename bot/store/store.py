@@ -132,6 +132,7 @@ class QueryRecord:
     latency_ms: int
     source: str  # one of QUERY_SOURCES: command / mention / dm / shortcut / cli
     conversation: str = "unknown"
+    enterprise_id: str | None = None  # the Enterprise Grid org, if any
 
 
 class Store:
@@ -182,11 +183,15 @@ class Store:
         weekly_day: int = DEFAULT_WEEKLY_DAY,
         *,
         known_ids: Iterable[str] | None = None,
+        enterprise_id: str | None = None,
+        enterprise_install: bool = False,
     ) -> Subscription:
         """Subscribe a channel, or change its time; a paused subscription becomes active.
 
         `known_ids` (the digest pool today) is kept for a new subscription, or one that has none
-        yet; a re-subscription keeps the rotation memory it has."""
+        yet; a re-subscription keeps the rotation memory it has. `enterprise_id` and
+        `enterprise_install` (Enterprise Grid) say which installation posts the digest; a
+        re-subscription updates them (a workspace may have joined an org since)."""
         post_time = validate_post_time(post_time)
         tz = validate_timezone(tz)
         weekly_day = validate_weekly_day(weekly_day)
@@ -208,6 +213,8 @@ class Store:
                 paused_reason=None,
                 active=True,
                 known_ids=known,
+                enterprise_id=enterprise_id,
+                enterprise_install=enterprise_install,
             )
             session.add(sub)
             return sub
@@ -218,6 +225,7 @@ class Store:
             sub.post_time, sub.timezone, sub.weekly_day = post_time, tz, weekly_day
             sub.subscribed_by = user_id
             sub.active, sub.paused_reason = True, None
+            sub.enterprise_id, sub.enterprise_install = enterprise_id, enterprise_install
             if sub.known_ids is None:
                 sub.known_ids = known
             sub.updated_at = self.now()
@@ -275,6 +283,34 @@ class Store:
 
         return self._transaction("pause the subscription", work)
 
+    def pause_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, reason: str
+    ) -> int:
+        """Pause the active subscriptions an installation posted for: one workspace's
+        (`team_id`), or with no team, every workspace of an org-wide install (`enterprise_id`).
+        Returns how many were paused."""
+        where = self._installation_subscriptions(enterprise_id, team_id)
+        if where is None:
+            return 0
+
+        def work(session: Session) -> int:
+            result = session.execute(
+                update(Subscription)
+                .where(where, Subscription.active.is_(True))
+                .values(active=False, paused_reason=reason[:200], updated_at=self.now())
+            )
+            return result.rowcount
+
+        return self._transaction("pause the installation's subscriptions", work)
+
+    @staticmethod
+    def _installation_subscriptions(enterprise_id: str | None, team_id: str | None):
+        if team_id:
+            return Subscription.team_id == team_id
+        if enterprise_id:
+            return Subscription.enterprise_id == enterprise_id
+        return None
+
     def set_known_ids(self, team_id: str, channel_id: str, known_ids: Iterable[str]) -> bool:
         """Remember the digest pool the channel's rotation has now seen as known."""
 
@@ -314,7 +350,8 @@ class Store:
     def due_subscriptions(self, now_utc: datetime) -> list[tuple[Subscription, date]]:
         """Active subscriptions whose post time has passed today in their own time zone and
         that have no posted (or live claimed) digest for today. Only today counts: a day the
-        app was down entirely is not posted later. A stale claim counts as due again."""
+        app was down entirely is not posted later. A stale claim counts as due again; a digest
+        waiting to be retried once its `retry_at` has come; one given up for today, not."""
         if now_utc.tzinfo is None:
             raise ValueError("now_utc must be timezone-aware")
         stale_before = now_utc - self._stale_claim
@@ -338,9 +375,10 @@ class Store:
                     select(DigestPost.team_id, DigestPost.channel_id, DigestPost.local_date).where(
                         DigestPost.local_date.in_(dates),
                         or_(
-                            DigestPost.status == "posted",
+                            DigestPost.status.in_(("posted", "gave_up")),
                             (DigestPost.status == "claimed")
                             & (DigestPost.claimed_at >= stale_before),
+                            (DigestPost.status == "retry") & (DigestPost.retry_at > now_utc),
                         ),
                     )
                 )
@@ -349,9 +387,19 @@ class Store:
 
         return self._transaction("find due digests", work)
 
-    def claim(self, team_id: str, channel_id: str, local_date: date, claimer: str) -> bool:
+    def claim(
+        self,
+        team_id: str,
+        channel_id: str,
+        local_date: date,
+        claimer: str,
+        *,
+        asked: bool = False,
+    ) -> bool:
         """Take the right to post this channel's digest for `local_date`. True for exactly one
-        caller across processes; a failed post or a stale claim can be taken over."""
+        caller across processes; a failed post, a stale claim and a retry whose time has come
+        can be taken over. `asked` (someone ran `/aigc digest post`): a retry or a day given up
+        may be taken over now; the attempts so far still count."""
         now = self.now()
 
         def insert(session: Session) -> None:
@@ -371,6 +419,10 @@ class Store:
             return True
         except exc.IntegrityError:
             pass
+        if asked:
+            retry_due = [DigestPost.status.in_(("retry", "gave_up"))]
+        else:
+            retry_due = [(DigestPost.status == "retry") & (DigestPost.retry_at <= now)]
 
         def take_over(session: Session) -> bool:
             result = session.execute(
@@ -383,6 +435,7 @@ class Store:
                         DigestPost.status == "failed",
                         (DigestPost.status == "claimed")
                         & (DigestPost.claimed_at < now - self._stale_claim),
+                        *retry_due,
                     ),
                 )
                 .values(status="claimed", claimed_at=now, claimed_by=claimer)
@@ -421,6 +474,54 @@ class Store:
         """The post failed for good (e.g. the bot was removed from the channel). The row stays
         as a record; a later `claim` (after the channel is re-subscribed) may take it over."""
         return self._finish(team_id, channel_id, local_date, claimer, status="failed")
+
+    def mark_retry(
+        self,
+        team_id: str,
+        channel_id: str,
+        local_date: date,
+        claimer: str,
+        *,
+        error: str,
+        delay: Callable[[int], timedelta],
+        max_attempts: int,
+    ) -> DigestPost | None:
+        """Count a failed attempt. Below `max_attempts` the digest waits (`retry`) for
+        `delay(attempts)`; at it, the date's digest is `gave_up`. Returns the row as it is now,
+        or None if `claimer` no longer holds the claim."""
+
+        def work(session: Session) -> DigestPost | None:
+            row = session.scalars(
+                select(DigestPost).where(*self._claim_key(team_id, channel_id, local_date, claimer))
+            ).one_or_none()
+            if row is None:
+                return None
+            row.attempts = (row.attempts or 0) + 1
+            row.last_error = error[:64]
+            row.status = "gave_up" if row.attempts >= max_attempts else "retry"
+            row.retry_at = None if row.status == "gave_up" else self.now() + delay(row.attempts)
+            return row
+
+        return self._transaction("record the failed attempt", work)
+
+    def gave_up_before(self, team_id: str, channel_id: str, local_date: date) -> bool:
+        """Whether the channel's latest digest before `local_date` was given up too (the
+        subscriber was told then, and is not told again every day of a long outage)."""
+
+        def work(session: Session) -> bool:
+            status = session.scalars(
+                select(DigestPost.status)
+                .where(
+                    DigestPost.team_id == team_id,
+                    DigestPost.channel_id == channel_id,
+                    DigestPost.local_date < local_date,
+                )
+                .order_by(DigestPost.local_date.desc())
+                .limit(1)
+            ).one_or_none()
+            return status == "gave_up"
+
+        return self._transaction("read the previous digest", work)
 
     def _finish(
         self, team_id: str, channel_id: str, local_date: date, claimer: str, **values: object
@@ -513,6 +614,7 @@ class Store:
                 latency_ms=max(0, int(r.latency_ms)),
                 source=r.source,
                 conversation=r.conversation,
+                enterprise_id=r.enterprise_id,
                 created_at=now,
             )
             for r in records
@@ -598,6 +700,25 @@ class Store:
             return session.execute(delete(QueryLog).where(QueryLog.created_at < cutoff)).rowcount
 
         return self._transaction("purge the query log", work)
+
+    def forget_installation_queries(self, *, enterprise_id: str | None, team_id: str | None) -> int:
+        """Delete the questions asked in an uninstalled workspace (`team_id`), or with no team,
+        in every workspace of an org-wide install: those logged with its `enterprise_id`, and
+        those of the workspaces its subscriptions name. Returns how many."""
+
+        def work(session: Session) -> int:
+            if team_id:
+                where = QueryLog.team_id == team_id
+            elif enterprise_id:
+                teams = select(Subscription.team_id).where(
+                    Subscription.enterprise_id == enterprise_id
+                )
+                where = or_(QueryLog.enterprise_id == enterprise_id, QueryLog.team_id.in_(teams))
+            else:
+                return 0
+            return session.execute(delete(QueryLog).where(where)).rowcount
+
+        return self._transaction("delete the installation's questions", work)
 
     def forget_user(self, team_id: str, user_id: str) -> int:
         """Delete every question one person asked in one workspace; returns how many."""

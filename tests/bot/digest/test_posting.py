@@ -156,7 +156,8 @@ def test_a_server_error_releases_the_claim_and_the_next_tick_posts_once(
     clock.set(at(MONDAY, "09:30"))
     report = run_due(store, knowledge, clients, clock())
     assert report.released == [(TEAM, "C1", "http_500")] and report.posted == []
-    assert store.digest_post(TEAM, "C1", MONDAY) is None
+    row = store.digest_post(TEAM, "C1", MONDAY)
+    assert row.status == "retry" and row.attempts == 1 and row.last_error == "http_500"
     clock.advance(minutes=1)
     assert run_due(store, knowledge, clients, clock()).posted == [(TEAM, "C1", MONDAY)]
     assert run_due(store, knowledge, clients, clock()).posted == []
@@ -174,7 +175,7 @@ def test_a_network_error_releases_the_claim(store, clock, slack, clients, knowle
     clock.set(at(MONDAY, "09:30"))
     report = run_due(store, knowledge, lambda team: unreachable, clock())
     assert report.posted == [] and len(report.released) == 1
-    assert store.digest_post(TEAM, "C1", MONDAY) is None
+    assert store.digest_post(TEAM, "C1", MONDAY).status == "retry"
     clock.advance(minutes=1)
     assert run_due(store, knowledge, clients, clock()).posted == [(TEAM, "C1", MONDAY)]
     assert len(posts(slack, "C1")) == 1
