@@ -337,6 +337,10 @@ class Knowledge:
             answer, status = None, "no_answer"
         alternatives = self._alternatives(answer, scored)
         if answer is None:
+            # What the question names is worth offering even when the rest of it is not
+            # covered ("合成数据能代替真实数据吗"): the named entries come first.
+            named = self._focus(exact, anchors, groups)
+            alternatives = self._named_first(named, alternatives, scored)
             return SearchResult(status="no_answer", alternatives=alternatives, **base)
         return SearchResult(
             status=status,
@@ -1098,6 +1102,20 @@ class Knowledge:
         similarity = result[1] / 100 if result else 0.0
         # "aigc应用" is not "aigc安全": only a close likeness says anything.
         return similarity if similarity >= self.tuning.name_similarity_floor else 0.0
+
+    def _named_first(
+        self, named: Sequence[int], alternatives: tuple[Hit, ...], scored: dict[int, _Scored]
+    ) -> tuple[Hit, ...]:
+        offered = {h.entry.id for h in alternatives}
+        first = []
+        for index in named:
+            entry = self.entries[index]
+            if entry.id in offered or entry.figure_only:
+                continue
+            item = scored.get(index)
+            first.append(Hit(entry, round(max(item.coverage if item else 0.0, 0.5), 4)))
+            offered.add(entry.id)
+        return (*first, *alternatives)[:MAX_ALTERNATIVES]
 
     def _alternatives(self, answer: int | None, scored: dict[int, _Scored]) -> tuple[Hit, ...]:
         picked: list[Hit] = []

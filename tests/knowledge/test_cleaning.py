@@ -72,6 +72,7 @@ def test_no_filler_phrase_is_a_name_of_the_knowledge(kb: Knowledge) -> None:
         ("ChatGPT是谁做的", "who", "chatgpt"),
         ("大模型和预训练模型有什么关系", "relation", "大模型和预训练模型"),
         ("AIGC产业生态分几层", "list", "aigc产业生态"),
+        ("AIGC产业生态分成几层", "list", "aigc产业生态"),
         ("when was ChatGPT released", "when", "chatgpt released"),
         ("what are the risks of generative AI", "risk", "of generative ai"),
     ],

@@ -192,6 +192,13 @@ def test_a_term_tied_with_its_own_section_still_leads_for_a_best_match(kb: Knowl
     assert not kb._clear_lead([scored(term, 0.6), scored(other, 0.6), behind], "", 1.0)
 
 
+def test_a_refused_question_offers_what_it_names(kb: Knowledge) -> None:
+    # The rest of the question is not in the knowledge, so no answer; but MaaS is.
+    result = kb.search("MaaS 的 SLA 一般怎么签")
+    assert result.status == "no_answer"
+    assert result.alternatives[0].entry.id == "term:maas"
+
+
 def test_figure_only_sections_never_answer(kb: Knowledge) -> None:
     for query in ("AIGC 预训练模型一览表", "AIGC 基础模型和应用发展预测"):
         result = kb.search(query)
