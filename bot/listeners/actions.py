@@ -16,9 +16,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks as b
 from bot import messages as m
+from bot import wording
 from bot.listeners import Deps
 from bot.listeners.commands import filter_terms
-from bot.listeners.common import ack_only, slack_error_advice
+from bot.listeners.common import (
+    NOBODY,
+    Asker,
+    Sent,
+    ack_only,
+    reply_privately,
+    respond_checked,
+    send_through_response_url,
+)
 from bot.listeners.dedupe import button_key
 
 log = logging.getLogger(__name__)
@@ -33,38 +42,77 @@ def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, 
     when nothing was posted (the person was told why), so pressing again may post."""
     value = b.decode_value(action.get("value", ""))
     lang = _language(value)
+    asker = Asker.of_action(body, client)
     entry = deps.knowledge.get(str(value.get("id", "")))
     if entry is None:
-        respond(response_type="ephemeral", replace_original=False, text=m.ENTRY_GONE[lang])
-        return True
-    user = body["user"]["id"]
-    blocks = b.shared_answer_blocks(
-        entry, lang, deps.knowledge.get, user=user, query=str(value.get("q", ""))
-    )
-    try:
-        client.chat_postMessage(channel=body["channel"]["id"], blocks=blocks, text=entry.title)
-    except SlackApiError as error:
-        log.warning("share failed: %s", error.response.get("error"))
-        respond(
+        reply_privately(
+            respond,
+            asker,
+            "share",
             response_type="ephemeral",
             replace_original=False,
-            text=slack_error_advice(error, lang),
+            text=m.ENTRY_GONE[lang],
         )
-        return False
-    try:
-        respond(delete_original=True)
-    except Exception:  # it is shared all the same; the private copy just stays
-        log.exception("could not delete the shared answer's ephemeral")
+        return True
+    blocks = b.shared_answer_blocks(
+        entry, lang, deps.knowledge.get, user=asker.user, query=str(value.get("q", ""))
+    )
+    # The press's response_url posts in the conversation the button was pressed in whatever
+    # the bot's membership: a DM between two people, a group DM, a private channel without the
+    # bot. chat.postMessage needs the bot in the conversation (or chat:write.public in a public
+    # channel), so it only takes over when Slack refuses the URL (used 5 times, past 30 minutes).
+    sent = send_through_response_url(
+        respond,
+        "share",
+        response_type="in_channel",
+        replace_original=False,
+        blocks=blocks,
+        text=entry.title,
+    )
+    if sent is Sent.UNKNOWN:  # it may be in the channel: posting again could show it twice
+        return True
+    if sent is Sent.REFUSED:
+        try:
+            client.chat_postMessage(channel=asker.channel, blocks=blocks, text=entry.title)
+        except SlackApiError as error:
+            code = error.response.get("error", "") if error.response is not None else ""
+            log.warning("share failed: response_url refused, chat.postMessage %s", code)
+            reply_privately(
+                respond,
+                asker,
+                "share advice",
+                response_type="ephemeral",
+                replace_original=False,
+                text=_share_advice(code, lang),
+            )
+            return False
+    # Shared: the private copy goes (it stays if Slack refuses; the share happened all the same).
+    respond_checked(respond, "share: deleting the private answer", delete_original=True)
     return True
 
 
-def show_alternative(action: dict, respond: Respond, deps: Deps) -> None:
+def _share_advice(code: str, lang: str) -> str:
+    """Why a share could not be posted. channel_not_found is a DM or a private conversation
+    nobody can /invite the bot into here: the way out is a fresh answer (a fresh response_url)."""
+    if code != "channel_not_found" and wording.has_advice(code):
+        return wording.slack_error_advice(code, lang)
+    return m.SHARE_FAILED[lang]
+
+
+def show_alternative(action: dict, respond: Respond, deps: Deps, asker: Asker = NOBODY) -> None:
     """Replace the answer in place with the alternative the user picked."""
     value = b.decode_value(action.get("value", ""))
     lang = _language(value)
     entry = deps.knowledge.get(str(value.get("id", "")))
     if entry is None:
-        respond(response_type="ephemeral", replace_original=False, text=m.ENTRY_GONE[lang])
+        reply_privately(
+            respond,
+            asker,
+            "alternative",
+            response_type="ephemeral",
+            replace_original=False,
+            text=m.ENTRY_GONE[lang],
+        )
         return
     blocks = b.entry_blocks(
         entry,
@@ -73,49 +121,69 @@ def show_alternative(action: dict, respond: Respond, deps: Deps) -> None:
         query=str(value.get("q", "")),
         shareable=bool(value.get("s")),
     )
-    respond(replace_original=True, blocks=blocks, text=entry.title)
+    reply_privately(
+        respond, asker, "alternative", replace_original=True, blocks=blocks, text=entry.title
+    )
 
 
-def open_digest_entry(action: dict, respond: Respond, deps: Deps) -> None:
+def open_digest_entry(action: dict, respond: Respond, deps: Deps, asker: Asker = NOBODY) -> None:
     """The digest's trend section or term, whole, as an ephemeral answer to whoever clicked; the
     digest itself stays as it is for everyone else."""
     value = b.decode_value(action.get("value", ""))
     entry = deps.knowledge.get(str(value.get("id", "")))
     if entry is None:
-        respond(response_type="ephemeral", replace_original=False, text=m.ENTRY_GONE["zh"])
+        reply_privately(
+            respond,
+            asker,
+            "digest",
+            response_type="ephemeral",
+            replace_original=False,
+            text=m.ENTRY_GONE["zh"],
+        )
         return
     blocks = b.entry_blocks(entry, "zh", deps.knowledge.get, query=entry.title, shareable=True)
-    respond(response_type="ephemeral", replace_original=False, blocks=blocks, text=entry.title)
+    reply_privately(
+        respond,
+        asker,
+        "digest",
+        response_type="ephemeral",
+        replace_original=False,
+        blocks=blocks,
+        text=entry.title,
+    )
 
 
-def turn_terms_page(action: dict, respond: Respond, deps: Deps) -> None:
+def turn_terms_page(action: dict, respond: Respond, deps: Deps, asker: Asker = NOBODY) -> None:
     value = b.decode_value(action.get("value", ""))
     keyword = b.unescape(str(value.get("k", "")))  # carried escaped: no live markup in a payload
     page = value.get("p", 0)
     page = page if isinstance(page, int) else 0
     terms = filter_terms(deps.knowledge.terms(), keyword)
     blocks = b.terms_page_blocks(terms, keyword=keyword, page=page)
-    respond(replace_original=True, blocks=blocks, text=m.TERMS_TITLE)
+    reply_privately(
+        respond, asker, "glossary page", replace_original=True, blocks=blocks, text=m.TERMS_TITLE
+    )
 
 
-def _apologize(respond: Respond, value: str) -> None:
-    try:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=m.APOLOGY[_language(b.decode_value(value))],
-        )
-    except Exception:
-        log.exception("could not send the apology either")
-
-
-def _apologizing(what: str, respond: Respond, action: dict, work: Callable[[], object]) -> None:
+def _apologizing(
+    what: str, respond: Respond, asker: Asker, action: dict, work: Callable[[], object]
+) -> None:
     """Run a button's work; if it fails, log it and tell the presser, never stay silent."""
     try:
         work()
     except Exception:
         log.exception("%s button failed", what)
-        _apologize(respond, action.get("value", ""))
+        try:
+            reply_privately(
+                respond,
+                asker,
+                f"{what} apology",
+                response_type="ephemeral",
+                replace_original=False,
+                text=m.APOLOGY[_language(b.decode_value(action.get("value", "")))],
+            )
+        except Exception:
+            log.exception("could not send the apology either")
 
 
 def register(app: App, deps: Deps) -> None:
@@ -125,24 +193,42 @@ def register(app: App, deps: Deps) -> None:
         _apologizing(
             "share",
             respond,
+            Asker.of_action(body, client),
             action,
             lambda: deps.dedupe.run_once(
                 key, lambda: share_answer(body, action, respond, client, deps)
             ),
         )
 
-    def alternative(action: dict, respond: Respond) -> None:
+    def alternative(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        asker = Asker.of_action(body, client)
         _apologizing(
-            "alternative", respond, action, lambda: show_alternative(action, respond, deps)
+            "alternative",
+            respond,
+            asker,
+            action,
+            lambda: show_alternative(action, respond, deps, asker),
         )
 
-    def terms_page(action: dict, respond: Respond) -> None:
+    def terms_page(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        asker = Asker.of_action(body, client)
         _apologizing(
-            "glossary page", respond, action, lambda: turn_terms_page(action, respond, deps)
+            "glossary page",
+            respond,
+            asker,
+            action,
+            lambda: turn_terms_page(action, respond, deps, asker),
         )
 
-    def digest_entry(action: dict, respond: Respond) -> None:
-        _apologizing("digest", respond, action, lambda: open_digest_entry(action, respond, deps))
+    def digest_entry(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        asker = Asker.of_action(body, client)
+        _apologizing(
+            "digest",
+            respond,
+            asker,
+            action,
+            lambda: open_digest_entry(action, respond, deps, asker),
+        )
 
     app.action(b.SHARE_ACTION)(ack=ack_only, lazy=[share])
     app.action(re.compile(rf"^({b.DIGEST_READ_ACTION}|{b.DIGEST_TERM_ACTION})$"))(

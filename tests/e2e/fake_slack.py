@@ -303,6 +303,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.shown: list[Shown] = []
         self.scopes = frozenset(manifest_bot_scopes() if scopes is None else scopes)
+        self._granted = self.scopes  # what reset() goes back to
         self._clock = clock
         self._clock_offset = 0.0
         self._conversations: dict[str, Conversation] = {}
@@ -452,8 +453,8 @@ class FakeSlack:
         self._released.set()
 
     def reset(self) -> None:
-        """Forget calls, faults, conversations and what was shown; issued response_urls stay
-        issued, each with a fresh budget."""
+        """Forget calls, faults, conversations, what was shown and scopes a test took away;
+        issued response_urls stay issued, each with a fresh budget."""
         self._released.set()  # no hang of an earlier test outlives it
         with self._changed:
             self.calls.clear()
@@ -462,6 +463,7 @@ class FakeSlack:
             self._scripts.clear()
             self._conversations.clear()
             self._clock_offset = 0.0
+            self.scopes = self._granted
             now = self.now()
             for issued in self._urls.values():
                 issued.uses, issued.issued_at, issued.source = 0, now, None

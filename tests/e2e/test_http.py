@@ -8,7 +8,7 @@ import time
 from bot import blocks as b
 from tests import payloads as p
 from tests.e2e.conftest import SIGNING_SECRET
-from tests.e2e.fake_slack import get, post, signed_headers
+from tests.e2e.fake_slack import Scripted, get, post, signed_headers
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -78,22 +78,24 @@ def test_share_button_posts_in_the_channel_and_removes_the_ephemeral(server, sla
     payload = p.block_action(b.SHARE_ACTION, value, response_url=slack.response_url("share"))
     reply = send(server, p.interactive_body(payload))
     assert reply.status == 200
-    posted = slack.wait_for("chat.postMessage")[0].params
-    assert posted["channel"] == p.CHANNEL
+    shared, deleted = slack.wait_delivered("response_url", 2)
+    posted = shared.params
+    assert (posted["response_type"], posted["replace_original"]) == ("in_channel", False)
     assert f"<@{p.USER}>" in all_text(posted["blocks"])  # says who asked
     assert "<!channel>" not in all_text(posted["blocks"])
     assert "&lt;!channel&gt;" in json.loads(all_text(posted["blocks"]))[0]["elements"][0]["text"]
-    deleted = slack.wait_for("response_url")[0]
     assert deleted.path == "/response/share"
     assert deleted.params["delete_original"] is True
+    assert slack.of("chat.postMessage") == []  # the response_url needs no membership
 
 
 def test_share_where_the_bot_is_not_invited_explains_how_to_invite_it(server, slack):
+    slack.script("response_url", Scripted(404, "used_url"))  # so chat.postMessage is tried
     slack.fail("chat.postMessage", "not_in_channel")
     value = b.encode_value(id="term:maas", q="MaaS", l="zh")
     payload = p.block_action(b.SHARE_ACTION, value, response_url=slack.response_url("share"))
     send(server, p.interactive_body(payload))
-    advice = slack.wait_for("response_url")[0].params
+    advice = slack.wait_delivered("response_url")[0].params
     assert "/invite" in advice["text"]
     assert advice.get("delete_original") is not True  # the answer is kept
 
@@ -227,4 +229,4 @@ def test_a_button_press_still_reads_its_payload_field(server, slack):
     value = b.encode_value(id="term:maas", q="payload", l="zh")
     payload = p.block_action(b.SHARE_ACTION, value, response_url=slack.response_url("share"))
     assert send(server, p.interactive_body(payload)).status == 200
-    slack.wait_for("chat.postMessage")
+    slack.wait_delivered("response_url", 2)

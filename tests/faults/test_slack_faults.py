@@ -76,17 +76,33 @@ def share(process, slack) -> None:
 
 
 def test_a_share_while_slack_is_unavailable_is_posted_once(processes, slack):
+    """A 503 from the response_url posted nothing: chat.postMessage takes over (and its own
+    503 is retried)."""
     (process,) = processes(1)
-    slack.script("chat.postMessage", UNAVAILABLE, UNAVAILABLE)
+    slack.script("response_url", Scripted(503, "service_unavailable"))
+    slack.script("chat.postMessage", UNAVAILABLE)
     share(process, slack)
     slack.wait_delivered("chat.postMessage")
     slack.wait_delivered("response_url")
     assert len(slack.delivered("chat.postMessage")) == 1
-    assert slack.of("response_url")[0].params["delete_original"] is True
+    assert slack.delivered("response_url")[0].params["delete_original"] is True
+
+
+def test_a_share_answered_500_is_not_posted_a_second_time(processes, slack, logs):
+    """A 500 may come after Slack posted it: posting again could show it twice."""
+    (process,) = processes(1)
+    slack.script("response_url", Scripted(500, "rollup_error"))
+    share(process, slack)
+    slack.wait_for("response_url")
+    slack.wait_settled()
+    logs.wait("Slack refused the response_url post: HTTP 500 rollup_error")
+    assert slack.of("chat.postMessage") == []
+    assert len(slack.of("response_url")) == 1
 
 
 def test_a_share_that_slack_refuses_keeps_the_answer_and_says_why(processes, slack):
     (process,) = processes(1)
+    slack.script("response_url", Scripted(404, "used_url"))
     slack.script("chat.postMessage", Scripted(200, {"ok": False, "error": "ratelimited"}))
     share(process, slack)
     advice = slack.wait_delivered("response_url")[0].params

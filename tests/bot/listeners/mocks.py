@@ -7,6 +7,7 @@ from unittest.mock import Mock
 from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookResponse
 
 from tests import payloads as p
 
@@ -53,3 +54,17 @@ def web_client(
 def acked(ack: Mock) -> dict:
     ack.assert_called_once()
     return ack.call_args.kwargs
+
+
+def responding(*answers: tuple[int, str]) -> Mock:
+    """A Bolt `respond` answering like Slack's response_url: these (status, body) in order,
+    then 200 "ok"."""
+    queue = list(answers)
+
+    def answer(*args, **kwargs) -> WebhookResponse:
+        status, body = queue.pop(0) if queue else (200, "ok")
+        return WebhookResponse(
+            url="https://hooks.slack.com/actions/T/1/x", status_code=status, body=body, headers={}
+        )
+
+    return Mock(side_effect=answer)
