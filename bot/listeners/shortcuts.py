@@ -10,14 +10,15 @@ from slack_sdk import WebClient
 from bot import blocks as b
 from bot import messages as m
 from bot.listeners import Deps
-from bot.listeners.common import ack_only, language_of
+from bot.listeners.common import Asker, ack_only, language_of, reply_privately
 from bot.listeners.dedupe import shortcut_key
 
 log = logging.getLogger(__name__)
 
 
 def explain_terms(shortcut: dict, respond: Respond | None, client: WebClient, deps: Deps) -> None:
-    """Ephemeral list of at most 10 terms in the message, most specific first, or "none found"."""
+    """Ephemeral list of at most 10 terms in the message, most specific first, or "none found";
+    as an ephemeral (or a DM) where Slack refuses the response_url."""
     text = shortcut.get("message", {}).get("text", "")
     lang = language_of(text)
     try:
@@ -26,14 +27,20 @@ def explain_terms(shortcut: dict, respond: Respond | None, client: WebClient, de
     except Exception:
         log.exception("explaining terms failed")
         blocks, fallback = b.notice_blocks(m.APOLOGY[lang]), m.APOLOGY[lang]
+    asker = Asker.of_action(shortcut, client)
     if respond is not None:
-        respond(response_type="ephemeral", replace_original=False, blocks=blocks, text=fallback)
-    else:
-        client.chat_postEphemeral(
-            channel=shortcut["channel"]["id"],
-            user=shortcut["user"]["id"],
+        reply_privately(
+            respond,
+            asker,
+            "shortcut",
+            response_type="ephemeral",
+            replace_original=False,
             blocks=blocks,
             text=fallback,
+        )
+    else:
+        client.chat_postEphemeral(
+            channel=asker.channel, user=asker.user, blocks=blocks, text=fallback
         )
 
 

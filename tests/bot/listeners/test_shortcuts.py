@@ -8,12 +8,13 @@ from unittest.mock import Mock
 from bot import messages as m
 from bot.listeners.shortcuts import explain_terms
 from tests import payloads as p
+from tests.bot.listeners.mocks import responding
 
 # --- shortcut -------------------------------------------------------------------------------------
 
 
 def test_shortcut_lists_terms_most_specific_first(deps):
-    respond, client = Mock(), Mock()
+    respond, client = responding(), Mock()
     explain_terms(p.message_shortcut("预训练模型和大模型，还有 MaaS"), respond, client, deps)
     reply = respond.call_args.kwargs
     assert reply["response_type"] == "ephemeral"
@@ -23,14 +24,14 @@ def test_shortcut_lists_terms_most_specific_first(deps):
 
 
 def test_shortcut_in_english_uses_the_gloss(deps, knowledge):
-    respond = Mock()
+    respond = responding()
     explain_terms(p.message_shortcut("We tried GAN and diffusion models"), respond, Mock(), deps)
     raw = json.dumps(respond.call_args.kwargs["blocks"], ensure_ascii=False)
     assert knowledge.get("term:gan").gloss in raw
 
 
 def test_shortcut_without_terms_says_so_and_caps_at_ten(deps, knowledge):
-    respond = Mock()
+    respond = responding()
     explain_terms(p.message_shortcut("今天午饭吃什么"), respond, Mock(), deps)
     assert respond.call_args.kwargs["text"] == m.SHORTCUT_TITLE["zh"]
     assert m.SHORTCUT_NONE["zh"] in json.dumps(
@@ -47,3 +48,11 @@ def test_shortcut_without_response_url_posts_an_ephemeral(deps):
     explain_terms(p.message_shortcut("GAN", response_url=None), None, client, deps)
     posted = client.chat_postEphemeral.call_args.kwargs
     assert posted["user"] == p.USER and posted["channel"] == p.CHANNEL
+
+
+def test_a_shortcut_answer_slack_refuses_through_the_response_url_comes_as_an_ephemeral(deps):
+    respond, client = responding((404, "expired_url")), Mock()
+    explain_terms(p.message_shortcut("GAN"), respond, client, deps)
+    posted = client.chat_postEphemeral.call_args.kwargs
+    assert (posted["channel"], posted["user"]) == (p.CHANNEL, p.USER)
+    assert "生成对抗网络(GAN)" in json.dumps(posted["blocks"], ensure_ascii=False)
