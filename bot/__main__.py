@@ -160,7 +160,7 @@ def _run_due() -> int:
     """`digest --run-due`: post what is due now, print what happened, exit."""
     from bot.runtime import digest_tick, start
 
-    runtime = start("clock")
+    runtime = start("clock", command="python -m bot digest --run-due")
     if isinstance(runtime, int):
         return runtime
     report = digest_tick(runtime)(lambda: False)

@@ -1,7 +1,8 @@
 """Everything a process needs, built from the environment: settings, the knowledge, the
 migrated store and (except for the scheduler alone) the Bolt app. `start` reports what is wrong
-as one message and exit code 2 instead of a traceback; the runners in `bot.server` and the
-one-shot `python -m bot digest --run-due` begin with it."""
+as one message naming the command that was run and exit code 2 instead of a traceback (a token
+Slack refuses: one line naming its variable); the runners in `bot.server` and the one-shot
+`python -m bot digest --run-due` begin with it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk.errors import SlackApiError
 
 from bot import log_redaction
 from bot.app import create_app, open_store, team_clients
@@ -26,6 +29,19 @@ log = logging.getLogger(__name__)
 
 # The query log is purged of questions older than QUERY_LOG_DAYS at most this often per process.
 PURGE_EVERY = timedelta(hours=1)
+# The command line of each mode, as the messages of a failed start name it.
+COMMANDS: dict[Mode, str] = {
+    "http": "python -m bot serve",
+    "socket": "python -m bot socket",
+    "clock": "python -m bot clock",
+}
+# What to do when Slack refuses a token, by the variable it came from.
+TOKEN_ADVICE = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions, and "
+    "reinstall the app to the workspace if it was revoked or uninstalled",
+    "SLACK_APP_TOKEN": "make an app-level token (xapp-…) with the connections:write scope under "
+    "Basic Information → App-Level Tokens, with Socket Mode turned on",
+}
 
 
 @dataclass(frozen=True)
@@ -46,21 +62,56 @@ def build(mode: Mode, env: Mapping[str, str]) -> Runtime:
     return Runtime(settings, knowledge, store, app)
 
 
-def start(mode: Mode, env: Mapping[str, str] = os.environ) -> Runtime | int:
-    """Build for `mode`, or print what is wrong and return the exit code 2."""
+def start(
+    mode: Mode, env: Mapping[str, str] = os.environ, command: str | None = None
+) -> Runtime | int:
+    """Build for `mode`, or print what is wrong (naming `command`, by default the mode's own
+    command line) and return the exit code 2."""
+    command = command or COMMANDS[mode]
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
     )
     log_redaction.install(log_redaction.secret_values(env))
+    logging.getLogger("slack_bolt.App").addFilter(_client_carries_the_token)
     try:
         return build(mode, env)
-    except (SettingsError, KnowledgeFileError, StoreError) as error:
-        print(f"error: {error}", file=sys.stderr)
-    except BoltError as error:  # e.g. Slack rejected the bot token at start-up (auth.test)
-        print(f"error: Slack refused the configuration: {error}", file=sys.stderr)
+    except SettingsError as error:
+        problems = "\n".join(f"  - {problem}" for problem in error.problems)
+        print(
+            f"error: {command} cannot start; fix these environment variables "
+            f"(see docs/SLACK_SETUP.md):\n{problems}",
+            file=sys.stderr,
+        )
+    except (KnowledgeFileError, StoreError) as error:
+        print(f"error: {command}: {error}", file=sys.stderr)
+    except BoltError as error:
+        refused = error.__context__  # Bolt raises from within its `except SlackApiError`
+        if isinstance(refused, SlackApiError):  # its start-up auth.test of the bot token
+            print(token_refused(command, "SLACK_BOT_TOKEN", refused), file=sys.stderr)
+        else:
+            print(f"error: {command}: Slack refused the configuration: {error}", file=sys.stderr)
     except OSError as error:  # the start-up token check could not reach SLACK_API_URL
-        print(f"error: could not reach the Slack API: {error}", file=sys.stderr)
+        print(f"error: {command}: could not reach the Slack API: {error}", file=sys.stderr)
     return 2
+
+
+def token_refused(command: str, variable: str, error: SlackApiError) -> str:
+    """One line: which command, which variable's token Slack refused, with Slack's error code
+    and what to do (never the token)."""
+    method = str(getattr(error.response, "api_url", "")).rstrip("/").rsplit("/", 1)[-1]
+    code = error.response.get("error", "error") if error.response is not None else "error"
+    advice = TOKEN_ADVICE[variable]
+    if code == "missing_scope":
+        needed = error.response.get("needed") or "connections:write"
+        advice = f"the token lacks the {needed} scope; {advice}"
+    return f"error: {command}: Slack refused {variable} ({method or 'Web API'}: {code}); {advice}"
+
+
+def _client_carries_the_token(record: logging.LogRecord) -> bool:
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused": Bolt reads
+    SLACK_BOT_TOKEN from the environment itself and warns whenever a client is given too, but
+    the client `create_app` gives is the one made with that very token."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def digest_tick(runtime: Runtime) -> Callable[[Callable[[], bool]], RunReport]:

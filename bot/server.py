@@ -26,12 +26,15 @@ import ipaddress
 import logging
 import os
 import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from a2wsgi import WSGIMiddleware
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn_worker import UvicornWorker
 
@@ -46,7 +49,7 @@ from bot.http_guard import (
     WSGIApp,
 )
 from bot.log_redaction import secret_values
-from bot.runtime import Runtime, digest_tick, start
+from bot.runtime import COMMANDS, Runtime, digest_tick, start, token_refused
 from bot.settings import Mode, Settings
 
 log = logging.getLogger(__name__)
@@ -236,7 +239,38 @@ def _stop_on_sigterm(stop: Callable[[], None]) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def run_socket_mode(runtime: Runtime) -> None:
+class _WithoutWssUrlError(logging.Filter):
+    """Drops slack_sdk's own "Failed to retrieve WSS URL" log, for the first connection only:
+    `run_socket_mode` reports that refusal itself, as one line naming SLACK_APP_TOKEN."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to retrieve WSS URL")
+
+
+def connect_socket_mode(handler: SocketModeHandler, command: str) -> int | None:
+    """Open the first Socket Mode connection (apps.connections.open checks SLACK_APP_TOKEN);
+    None when connected, else what is wrong is printed and the exit code 2 returned."""
+    without_duplicate = _WithoutWssUrlError()
+    handler.client.logger.addFilter(without_duplicate)
+    try:
+        handler.connect()
+    except SlackApiError as error:
+        print(token_refused(command, "SLACK_APP_TOKEN", error), file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {command}: could not reach the Slack API: {error}", file=sys.stderr)
+        return 2
+    finally:
+        handler.client.logger.removeFilter(without_duplicate)
+    return None
+
+
+def _wait_until_stopped() -> None:
+    """Socket Mode runs in the client's threads; the main thread waits for SIGTERM (or Ctrl-C)."""
+    threading.Event().wait()
+
+
+def run_socket_mode(runtime: Runtime, command: str = COMMANDS["socket"]) -> int:
     assert runtime.app is not None
     handler = socket_mode_handler(runtime.app, runtime.settings)
     scheduler = DigestScheduler(digest_tick(runtime)) if runtime.settings.digest_scheduler else None
@@ -246,13 +280,18 @@ def run_socket_mode(runtime: Runtime) -> None:
 
     _stop_on_sigterm(exit_now)
     try:
+        refused = connect_socket_mode(handler, command)
+        if refused is not None:
+            return refused
+        log.info("Socket Mode connected; answering Slack")
         if scheduler is not None:
             scheduler.start()
-        handler.start()
+        _wait_until_stopped()
     finally:
         if scheduler is not None:
             scheduler.stop()
         handler.close()
+    return 0
 
 
 def run_clock(runtime: Runtime) -> None:
@@ -271,7 +310,7 @@ def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
     if mode == "clock":
         run_clock(runtime)
     elif mode == "socket":
-        run_socket_mode(runtime)
+        return run_socket_mode(runtime)
     else:
         assert runtime.app is not None
         log.info("serving %s on %s", EVENTS_PATH, bind_address(runtime.settings))

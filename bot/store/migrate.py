@@ -47,7 +47,9 @@ def migrate(engine: Engine) -> str | None:
                 )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-            return MigrationContext.configure(connection).get_current_revision()
+        # At head now (or upgrade raised). Not read back through a second MigrationContext:
+        # each one logs "Context impl …" again, and every start printed those lines twice.
+        return head_revision()
     except exc.DBAPIError as e:
         shown = engine.url.render_as_string(hide_password=True)
         raise StoreError(

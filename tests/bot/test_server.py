@@ -149,15 +149,21 @@ def test_socket_mode_runs_the_scheduler_and_stops_it_on_sigterm(
     )
     store = open_store(settings)
     runtime = Runtime(settings, knowledge, store, create_app(settings, knowledge, store=store))
-    ticks, closed, on_term = [], [], []
+    ticks, connected, closed, on_term = [], [], [], []
 
     class Handler:
-        def start(self):
-            assert ticks_seen.wait(5)  # the scheduler ticked while Socket Mode was up
-            on_term[0]()  # what SIGTERM does
+        client = Mock(logger=logging.getLogger("socket-test"))
+
+        def connect(self):
+            connected.append(True)
 
         def close(self):
             closed.append(True)
+
+    def wait_until_stopped():
+        assert connected == [True]
+        assert ticks_seen.wait(5)  # the scheduler ticked while Socket Mode was up
+        on_term[0]()  # what SIGTERM does
 
     ticks_seen = threading.Event()
 
@@ -171,6 +177,7 @@ def test_socket_mode_runs_the_scheduler_and_stops_it_on_sigterm(
     monkeypatch.setattr(server, "socket_mode_handler", lambda app, settings: Handler())
     monkeypatch.setattr(server, "digest_tick", tick)
     monkeypatch.setattr(server, "_stop_on_sigterm", on_term.append)
+    monkeypatch.setattr(server, "_wait_until_stopped", wait_until_stopped)
     with pytest.raises(SystemExit):
         server.run_socket_mode(runtime)
     assert ticks and closed == [True]
