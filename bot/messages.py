@@ -138,7 +138,6 @@ APOLOGY = {
     "zh": "抱歉，处理你的请求时出了问题，请稍后再试。",
     "en": "Sorry, something went wrong while handling your request. Please try again.",
 }
-STILL_SEARCHING = {"zh": "正在查找…", "en": "Looking it up…"}
 ENTRY_GONE = {
     "zh": "这条内容已不在知识库里了，请重新提问。",
     "en": "That entry is no longer in the knowledge base; please ask again.",

@@ -48,7 +48,14 @@ from bot.digest import (
     validate_timezone,
 )
 from bot.listeners import Deps
-from bot.listeners.common import conversation_of_command, language_of, record_question
+from bot.listeners.common import (
+    NOBODY,
+    Asker,
+    conversation_of_command,
+    language_of,
+    record_question,
+    reply_privately,
+)
 from bot.store import Store, Subscription
 from bot.workspace import Workspace
 from knowledge import Entry
@@ -133,7 +140,7 @@ def handle_aigc(
         elif word in STATS_WORDS and not rest:
             from_store("stats", lambda store: show_stats(command, store, deps))
         else:
-            answer_query(ack, respond, text, command, deps)
+            answer_query(ack, respond, text, command, deps, client)
     except Exception:
         known = HELP_WORDS | TERMS_WORDS | TOC_WORDS | SUBSCRIBE_WORDS | UNSUBSCRIBE_WORDS
         known |= SUBSCRIPTIONS_WORDS | DIGEST_WORDS | STATS_WORDS
@@ -191,7 +198,18 @@ def _answer_from_store_late(done: Future[Message], respond: Respond, what: str, 
         )
 
 
-def answer_query(ack: Ack, respond: Respond, query: str, command: dict, deps: Deps) -> None:
+def answer_query(
+    ack: Ack,
+    respond: Respond,
+    query: str,
+    command: dict,
+    deps: Deps,
+    client: WebClient | None = None,
+) -> None:
+    """The answer in the ack when the search finishes within its budget. Otherwise an empty ack
+    (nothing shows) and the answer once, through response_url, when it is ready: Slack cannot
+    replace a slash command's acknowledgement through its response_url, so a "looking it up"
+    ack would stay on screen beside the answer."""
     started = time.perf_counter()
     reply = deps.answers.cached(query, shareable=True)
     if reply is None:
@@ -199,13 +217,14 @@ def answer_query(ack: Ack, respond: Respond, query: str, command: dict, deps: De
         try:
             reply = future.result(timeout=deps.search_budget)
         except FutureTimeout:
-            lang = language_of(query)
-            ack(response_type="ephemeral", text=m.STILL_SEARCHING[lang])
+            ack()
             log.warning(
                 "search overran its %.1fs budget (%d characters)", deps.search_budget, len(query)
             )
+            lang = language_of(query)
+            asker = Asker.of_command(command, client)
             future.add_done_callback(
-                lambda done: _answer_late(done, respond, command, deps, lang, started)
+                lambda done: _answer_late(done, respond, command, deps, lang, started, asker)
             )
             return
     ack(response_type="ephemeral", blocks=reply.blocks, text=reply.text)
@@ -226,17 +245,33 @@ def _log_question(deps: Deps, reply: Reply, command: dict, started: float) -> No
 
 
 def _answer_late(
-    future, respond: Respond, command: dict, deps: Deps, lang: str, started: float
+    future,
+    respond: Respond,
+    command: dict,
+    deps: Deps,
+    lang: str,
+    started: float,
+    asker: Asker = NOBODY,
 ) -> None:
+    """The overrun search's answer (or the apology), the one message the asker sees: through
+    response_url, else as an ephemeral, else in their DM with the app."""
     try:
         reply: Reply = future.result()
-        respond(
-            response_type="ephemeral", replace_original=True, blocks=reply.blocks, text=reply.text
-        )
-        _log_question(deps, reply, command, started)
     except Exception:
         log.exception("late /aigc answer failed")
-        respond(response_type="ephemeral", replace_original=True, text=m.APOLOGY[lang])
+        reply_privately(
+            respond, asker, "late /aigc apology", response_type="ephemeral", text=m.APOLOGY[lang]
+        )
+        return
+    reply_privately(
+        respond,
+        asker,
+        "late /aigc answer",
+        response_type="ephemeral",
+        blocks=reply.blocks,
+        text=reply.text,
+    )
+    _log_question(deps, reply, command, started)
 
 
 # --- the daily digest ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from unittest.mock import Mock
 
 from slack_bolt import BoltContext
@@ -58,13 +59,16 @@ def acked(ack: Mock) -> dict:
 
 def responding(*answers: tuple[int, str]) -> Mock:
     """A Bolt `respond` answering like Slack's response_url: these (status, body) in order,
-    then 200 "ok"."""
+    then 200 "ok". Its `answered` event is set at each call."""
     queue = list(answers)
+    answered = threading.Event()
 
     def answer(*args, **kwargs) -> WebhookResponse:
+        answered.set()
         status, body = queue.pop(0) if queue else (200, "ok")
-        return WebhookResponse(
-            url="https://hooks.slack.com/actions/T/1/x", status_code=status, body=body, headers={}
-        )
+        url = "https://hooks.slack.com/actions/T/1/x"
+        return WebhookResponse(url=url, status_code=status, body=body, headers={})
 
-    return Mock(side_effect=answer)
+    respond = Mock(side_effect=answer)
+    respond.answered = answered
+    return respond

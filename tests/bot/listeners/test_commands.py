@@ -13,7 +13,7 @@ from bot import messages as m
 from bot.listeners import Deps
 from bot.listeners.commands import filter_terms, handle_aigc
 from tests import payloads as p
-from tests.bot.listeners.mocks import acked
+from tests.bot.listeners.mocks import acked, responding
 
 # --- /aigc ----------------------------------------------------------------------------------------
 
@@ -75,9 +75,10 @@ def test_a_crashing_engine_still_acks_with_an_apology(knowledge):
     assert acked(ack)["text"] == m.APOLOGY["zh"]
 
 
-def test_a_slow_search_acks_at_once_and_answers_through_response_url(knowledge):
+def test_a_slow_search_acks_empty_and_answers_once_through_response_url(knowledge):
+    """Slack cannot replace the acknowledgement through a command's response_url: an ack with
+    words would stay on screen beside the answer."""
     release = threading.Event()
-    answered = threading.Event()
 
     def slow_search(query):
         release.wait(5)
@@ -85,16 +86,39 @@ def test_a_slow_search_acks_at_once_and_answers_through_response_url(knowledge):
 
     slow = Mock(wraps=knowledge)
     slow.search.side_effect = slow_search
-    respond = Mock(side_effect=lambda **kwargs: answered.set())
+    respond = responding()
     ack = Mock()
     handle_aigc(ack, p.slash_command("什么是MaaS"), respond, Deps(slow, search_budget=0.01))
-    assert acked(ack)["text"] == m.STILL_SEARCHING["zh"]
+    ack.assert_called_once_with()  # nothing on screen yet
     respond.assert_not_called()
     release.set()
-    assert answered.wait(5)
+    assert respond.answered.wait(5)
     late = respond.call_args.kwargs
-    assert late["replace_original"] is True
+    assert late["response_type"] == "ephemeral" and "replace_original" not in late
     assert late["blocks"][0]["text"]["text"] == "模型即服务(MaaS)"
+
+
+def test_a_late_answer_slack_refuses_comes_as_an_ephemeral(knowledge):
+    release = threading.Event()
+    posted = threading.Event()
+
+    def slow_search(query):
+        release.wait(5)
+        return knowledge.search(query)
+
+    slow = Mock(wraps=knowledge)
+    slow.search.side_effect = slow_search
+    client = Mock()
+    client.chat_postEphemeral.side_effect = lambda **kwargs: posted.set()
+    respond = responding((404, "expired_url"))
+    handle_aigc(
+        Mock(), p.slash_command("什么是GAN"), respond, Deps(slow, search_budget=0.01), client
+    )
+    release.set()
+    assert posted.wait(5)
+    ephemeral = client.chat_postEphemeral.call_args.kwargs
+    assert (ephemeral["channel"], ephemeral["user"]) == (p.CHANNEL, p.USER)
+    assert ephemeral["blocks"][0]["text"]["text"] == "生成对抗网络(GAN)"
 
 
 @pytest.mark.parametrize(
