@@ -160,3 +160,90 @@ def form_body(fields: dict) -> str:
 
 def interactive_body(payload: dict) -> str:
     return urlencode({"payload": json.dumps(payload)})
+
+
+# --- Enterprise Grid ------------------------------------------------------------------------------
+# A workspace of a Grid org has its own T… id and the org's E… id; an org-wide install
+# (`is_enterprise_install`) is authorized for the org as a whole, with no team.
+ENTERPRISE = "E0GRIDORG1"
+GRID_TEAM = "T0GRIDWS01"
+
+
+def grid_slash_command(
+    text: str,
+    response_url: str = "https://hooks.slack.com/commands/T/1/x",
+    *,
+    team: str = GRID_TEAM,
+    enterprise: str = ENTERPRISE,
+    org_wide: bool = False,
+    channel: str = CHANNEL,
+) -> dict:
+    """A slash command from a workspace of a Grid org: Slack adds the org's id and name and
+    says whether the app is installed org-wide ("true"/"false", as form fields are)."""
+    return {
+        **slash_command(text, response_url),
+        "team_id": team,
+        "channel_id": channel,
+        "enterprise_id": enterprise,
+        "enterprise_name": "AIGC Org",
+        "is_enterprise_install": "true" if org_wide else "false",
+    }
+
+
+def grid_event_callback(
+    event: dict,
+    event_id: str = "EvGrid00001",
+    *,
+    team: str = GRID_TEAM,
+    enterprise: str = ENTERPRISE,
+    org_wide: bool = False,
+) -> dict:
+    """An Events API delivery from a Grid workspace. For an org-wide install the
+    authorization names the org and no team; the envelope's team_id is still the workspace."""
+    return {
+        **event_callback({**event, "team": team}, event_id),
+        "team_id": team,
+        "enterprise_id": enterprise,
+        "context_team_id": team,
+        "context_enterprise_id": enterprise,
+        "authorizations": [
+            {
+                "enterprise_id": enterprise,
+                "team_id": None if org_wide else team,
+                "user_id": BOT_USER,
+                "is_bot": True,
+                "is_enterprise_install": org_wide,
+            }
+        ],
+    }
+
+
+def oauth_v2_access(
+    bot_token: str,
+    *,
+    team: str | None = TEAM,
+    enterprise: str | None = None,
+    org_wide: bool = False,
+) -> dict:
+    """Slack's oauth.v2.access answer for an install: a workspace (`team`), a workspace of a
+    Grid org (`team` and `enterprise`), or an org-wide install (`enterprise`, no team)."""
+    return {
+        "ok": True,
+        "app_id": APP_ID,
+        "authed_user": {"id": "U0INSTALL1"},
+        "scope": "commands,chat:write,app_mentions:read,im:history",
+        "token_type": "bot",
+        "access_token": bot_token,
+        "bot_user_id": BOT_USER,
+        "team": {"id": team, "name": "AIGC"} if team else None,
+        "enterprise": {"id": enterprise, "name": "AIGC Org"} if enterprise else None,
+        "is_enterprise_install": org_wide,
+    }
+
+
+def app_uninstalled() -> dict:
+    return {"type": "app_uninstalled"}
+
+
+def tokens_revoked(*, bot: tuple[str, ...] = (BOT_USER,), oauth: tuple[str, ...] = ()) -> dict:
+    return {"type": "tokens_revoked", "tokens": {"oauth": list(oauth), "bot": list(bot)}}

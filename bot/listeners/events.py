@@ -61,6 +61,7 @@ def _post_answer(
     user_id: str | None,
     source: str,
     conversation: str,
+    enterprise_id: str | None = None,
 ) -> None:
     started = time.perf_counter()
     reply = deps.answers.answer(query, shareable=False)
@@ -76,6 +77,7 @@ def _post_answer(
         source=source,
         latency_ms=latency_ms,
         conversation=conversation,
+        enterprise_id=enterprise_id,
     )
 
 
@@ -111,7 +113,8 @@ def answer_mention(event: dict, context: BoltContext, client: WebClient, deps: D
             channel=channel,
             thread_ts=thread_ts,
             query=question,
-            team_id=context.team_id,
+            team_id=context.team_id or event.get("team"),  # org-wide: no team in context
+            enterprise_id=context.enterprise_id,
             user_id=event.get("user"),
             source="mention",
             conversation=conversation_of_event(event),
@@ -150,7 +153,8 @@ def answer_direct_message(event: dict, context: BoltContext, client: WebClient, 
             channel=channel,
             thread_ts=event.get("thread_ts"),
             query=text,
-            team_id=context.team_id,
+            team_id=context.team_id or event.get("team"),  # org-wide: no team in context
+            enterprise_id=context.enterprise_id,
             user_id=event.get("user"),
             source="dm",
             conversation=conversation_of_event(event),
@@ -211,10 +215,11 @@ def register(app: App, deps: Deps) -> None:
             retry=retry_of(request.headers),
         )
 
-    def home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
+    def home_opened(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        view = static_home or home_for(deps, context.team_id, event.get("user"))
+        team = context.team_id or body.get("team_id")  # org-wide installs: no team in context
+        view = static_home or home_for(deps, team, event.get("user"))
         publish_home(event, client, view)
 
     app.event("app_mention")(ack=ack_only, lazy=[mention])
