@@ -28,7 +28,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookResponse
 
 from bot import blocks as b
 from bot import messages as m
@@ -103,7 +102,8 @@ def handle_aigc(
     lang = language_of(text)
 
     def from_store(what: str, work: Callable[[Store], Message]) -> None:
-        _answer_from_store(ack, respond, deps, what, work, lang)
+        asker = Asker.of_command(command, client)
+        _answer_from_store(ack, respond, deps, what, work, lang, asker)
 
     try:
         if not text or (word in HELP_WORDS and not rest):
@@ -155,11 +155,12 @@ def _answer_from_store(
     what: str,
     work: Callable[[Store], Message],
     lang: str,
+    asker: Asker = NOBODY,
 ) -> None:
     """Run `work` on the store on the background executor and wait for it at most the budget:
     its message in the ack when it is done in time, else an empty ack now and the message
-    through response_url when it is done. An error within the budget reaches handle_aigc's
-    apology."""
+    privately when it is done (response_url, else an ephemeral, else a DM: reply_privately).
+    An error within the budget reaches handle_aigc's apology."""
     if deps.store is None:
         ack(response_type="ephemeral", text=m.STORAGE_OFF)
         return
@@ -173,29 +174,22 @@ def _answer_from_store(
             what,
             deps.storage_budget,
         )
-        future.add_done_callback(lambda done: _answer_from_store_late(done, respond, what, lang))
+        future.add_done_callback(
+            lambda done: _answer_from_store_late(done, respond, what, lang, asker)
+        )
         return
     ack(response_type="ephemeral", **message)
 
 
-def _answer_from_store_late(done: Future[Message], respond: Respond, what: str, lang: str) -> None:
+def _answer_from_store_late(
+    done: Future[Message], respond: Respond, what: str, lang: str, asker: Asker
+) -> None:
     try:
         message = done.result()
     except Exception:
         log.exception("/aigc %s failed", what)
         message = {"text": m.APOLOGY[lang]}
-    try:
-        sent = respond(response_type="ephemeral", **message)
-    except Exception:
-        log.exception("/aigc %s: could not send the answer through response_url", what)
-        return
-    if isinstance(sent, WebhookResponse) and sent.status_code != 200:  # not raised on a 4xx
-        log.warning(
-            "/aigc %s: Slack refused the answer through response_url (HTTP %s: %s)",
-            what,
-            sent.status_code,
-            b.clip(sent.body or "", 200),
-        )
+    reply_privately(respond, asker, f"late /aigc {what}", response_type="ephemeral", **message)
 
 
 def answer_query(
