@@ -2,10 +2,11 @@
 Slack's signature is checked on the raw bytes, a signed body Bolt could not take is refused, and
 form bodies Bolt would misread reach it as the forms they are.
 
-`ReadBodyFirst` is the ASGI middleware in front of it all under `python -m bot serve`: the body
-is read in the event loop, with a deadline and a size cap, so only complete requests take a
-thread. `SignedBodyGuard(bolt, signing_secret=...)` is WSGI middleware; `FormSafeRequestHandler`
-is Bolt's WSGI adapter dispatching `FormSafeBoltRequest`s. Nothing here knows the app's listeners.
+Under `python -m bot serve` the event loop comes first: `ReadBodyFirst` reads the body with a
+deadline and a size cap, so only complete requests reach `WSGIInThreads`, which runs the WSGI
+app in a thread, one whole exchange at a time. `SignedBodyGuard(bolt, signing_secret=...)` is
+WSGI middleware; `FormSafeRequestHandler` is Bolt's WSGI adapter dispatching
+`FormSafeBoltRequest`s. Nothing here knows the app's listeners.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -326,8 +328,8 @@ class ClientGone(Exception):
 class ReadBodyFirst:
     """ASGI middleware: reads the whole request body in the event loop (at most `max_body` bytes,
     within `read_seconds`) before calling `app`, which receives it as one message, with its
-    Content-Length. Behind it, a WSGI app in a thread pool (a2wsgi) takes a thread only for a
-    complete request: a client that sends headers and holds the body costs a socket, not one of
+    Content-Length. Behind it, a WSGI app in a thread pool (`WSGIInThreads`) takes a thread only
+    for a complete request: a client that sends headers and holds the body costs a socket, not one of
     the threads every other request needs. 413 past `max_body`, 408 past the deadline, 400 for a
     bad Content-Length; nothing is answered to a client that went away."""
 
@@ -419,3 +421,98 @@ async def _asgi_json_reply(send: ASGISend, status: int, error: str) -> None:
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+# --- the WSGI app in threads, one whole exchange at a time -----------------------------------------
+
+
+class WSGIInThreads:
+    """An ASGI app running the WSGI `app` in a pool of `threads`: the request goes in whole (its
+    body already read by `ReadBodyFirst`), the whole response comes back, then the event loop
+    sends it. One hand-over each way: a2wsgi's WSGIMiddleware blocks its thread on the loop for
+    every piece of the response (three per answer), and each such wait can cost the
+    interpreter's switch interval (5 ms) while the app's other threads hold the GIL. Slack's
+    answers are small JSON, so nothing needs streaming."""
+
+    def __init__(self, app: WSGIApp, *, threads: int) -> None:
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
+
+    async def __call__(
+        self, scope: MutableMapping[str, Any], receive: ASGIReceive, send: ASGISend
+    ) -> None:
+        if scope["type"] == "lifespan":
+            return await _lifespan(receive, send)
+        if scope["type"] != "http":
+            return None
+        try:
+            body = await _read_body(receive, MAX_BODY_BYTES)
+        except ClientGone:
+            return None
+        environ = wsgi_environ(scope, body)
+        loop = asyncio.get_running_loop()
+        status, headers, content = await loop.run_in_executor(self.pool, self._exchange, environ)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+        return None
+
+    def _exchange(self, environ: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+        content: list[bytes] = []
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
+            if exc_info is not None and started:
+                raise exc_info[1].with_traceback(exc_info[2])  # PEP 3333: too late to change
+            started[:] = [(status, headers)]
+            return content.append  # the legacy write() callable
+
+        iterable = self.app(environ, start_response)
+        try:
+            content.extend(iterable)
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+        status, headers = started[0]
+        encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        return int(status.split(" ", 1)[0]), encoded, b"".join(content)
+
+
+def wsgi_environ(scope: Mapping[str, Any], body: bytes) -> dict[str, Any]:
+    """The PEP 3333 environ of an ASGI HTTP request whose whole body is `body`."""
+    server = scope.get("server") or ("localhost", 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": scope.get("root_path", "").encode("utf-8").decode("latin-1"),
+        "PATH_INFO": scope["path"].encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1] or 0),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if scope.get("client"):
+        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = scope["client"][0], str(scope["client"][1])
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        key = name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"
+        value = raw_value.decode("latin-1")
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+async def _lifespan(receive: ASGIReceive, send: ASGISend) -> None:
+    """Nothing to start or stop: the runtime is built before the workers fork."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -8,7 +8,7 @@ What guards the HTTP requests before Bolt sees them is `bot.http_guard`.
 HTTP: gunicorn manages the processes (preload, the hooks below, SIGTERM); each worker is
 uvicorn's event loop (`SlackUvicornWorker`), which reads requests (a deadline for the head,
 `REQUEST_HEAD_SECONDS`; for the body, `http_guard.ReadBodyFirst`) and hands only complete ones
-to the WSGI app (Bolt) in a pool of `WSGI_THREADS` threads (a2wsgi). A client that holds a
+to the WSGI app (Bolt) in a pool of `WSGI_THREADS` threads (`WSGIInThreads`). A client that holds a
 half-sent request then costs a socket, not a thread: gunicorn's own threaded worker blocked a
 thread in each such read, and 16 of them stopped a whole server.
 
@@ -31,7 +31,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-from a2wsgi import WSGIMiddleware
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
@@ -47,6 +46,7 @@ from bot.http_guard import (
     ReadBodyFirst,
     SignedBodyGuard,
     WSGIApp,
+    WSGIInThreads,
 )
 from bot.log_redaction import secret_values
 from bot.runtime import COMMANDS, Runtime, digest_tick, start, token_refused
@@ -85,7 +85,7 @@ KEEPALIVE_SECONDS = 5
 
 def asgi_app(application: WSGIApp) -> ASGIApp:
     """The WSGI app behind the event loop: only complete, size-checked requests reach a thread."""
-    return ReadBodyFirst(WSGIMiddleware(application, workers=WSGI_THREADS))
+    return ReadBodyFirst(WSGIInThreads(application, threads=WSGI_THREADS))
 
 
 def head_deadline(protocol: type[asyncio.Protocol], seconds: float) -> type[asyncio.Protocol]:

@@ -1,6 +1,6 @@
 """The HTTP front of `python -m bot serve`, in process over loopback: uvicorn's event loop with the
 request-head deadline (`bot.server.head_deadline`), `ReadBodyFirst` reading bodies in the loop,
-and the WSGI app in a2wsgi's thread pool, as `bot.server.asgi_app` assembles them."""
+and the WSGI app in `WSGIInThreads`' thread pool, as `bot.server.asgi_app` assembles them."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from a2wsgi import WSGIMiddleware
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from bot.app import create_app
-from bot.http_guard import ReadBodyFirst
+from bot.http_guard import ReadBodyFirst, WSGIInThreads
 from bot.server import asgi_app, head_deadline, wsgi_app
 from bot.settings import Settings
 from tests import payloads as p
@@ -66,7 +65,7 @@ class Uvicorn:
 
 
 def echo(environ, start_response):
-    """A WSGI app that says what body it got, and counts the requests it is running."""
+    """A WSGI app that says what body it got."""
     body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     reply = json.dumps(
         {
@@ -83,7 +82,7 @@ def echo(environ, start_response):
 def one_thread() -> Iterator[Uvicorn]:
     """The echo app behind ReadBodyFirst (4 KiB cap) with ONE WSGI thread: a request that held
     the thread would stop every other."""
-    front = ReadBodyFirst(WSGIMiddleware(echo, workers=1), max_body=4096, read_seconds=DEADLINE)
+    front = ReadBodyFirst(WSGIInThreads(echo, threads=1), max_body=4096, read_seconds=DEADLINE)
     server = Uvicorn(front)
     yield server
     server.close()
