@@ -51,6 +51,7 @@ FIND_TERMS_CHARS = 5000  # of a message, read for the terms it names
 MAX_NAME_KEYS = 3  # other names of a named entry whose words find candidates too
 AMBIGUOUS = -1  # a question about "the article" when there are several and it names none
 MAX_REMEMBERED = 4096  # typo look-ups remembered per process
+MAX_RESPELLED = 4  # unknown English words of one question checked for a misspelled name
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9.+\-]{2,}")
 _GLUED = re.compile(r"(?<![a-z])[a-z]{8,}(?![a-z])")
@@ -198,6 +199,7 @@ class Knowledge:
         self._doc_count = len(index.answerable)
         self._df = index.df
         self._haystacks: dict[int, str] = {}
+        self._latin_words: list[str] | None = None
         self._title_keys: dict[int, str] = {}
         self._mentioned: dict[tuple[int, str], bool] = {}
         self._mentioned_any: dict[tuple[int, tuple[str, ...]], bool] = {}
@@ -293,7 +295,7 @@ class Knowledge:
         truncated = truncated or (len(query) > len(head) and bool(text))
         if not text:
             return SearchResult(query=text, status="empty", truncated=truncated)
-        cleaned = self._unglue(remove_filler(fold(text)))  # markup is already out
+        cleaned = self._respell(self._unglue(remove_filler(fold(text))))  # markup is out
         language = (
             "en" if cleaned and not has_han(cleaned) and any(c.isalpha() for c in cleaned) else "zh"
         )
@@ -381,6 +383,49 @@ class Knowledge:
             return word
 
         return _GLUED.sub(split, cleaned)
+
+    def _respell(self, cleaned: str) -> str:
+        """A misspelled word of an English name, in a question that says more than the name
+        ("Stable Difusion 是开源的吗"), spelled as the name spells it, so the name is found:
+        a word the knowledge does not know, within the typos its length allows of exactly one
+        word of a name, starting with the same letter."""
+        words = self._latin_name_words()
+        if not words or not _LATIN_WORD.search(cleaned):
+            return cleaned
+
+        looked = 0
+
+        def fix(match: re.Match) -> str:
+            nonlocal looked
+            word = match.group(0)
+            budget = allowed_edits(len(word))
+            if len(word) < 5 or word in words or self._known_latin(word):
+                return word
+            looked += 1
+            if looked > MAX_RESPELLED:  # a pasted paragraph: its names are spelled right
+                return word
+            close = [
+                w
+                for w, distance, _ in process.extract(
+                    word, words, scorer=DamerauLevenshtein.distance, score_cutoff=budget, limit=3
+                )
+                if w[0] == word[0] and distance <= allowed_edits(min(len(w), len(word)))
+            ]
+            return close[0] if len(close) == 1 else word
+
+        return _LATIN_WORD.sub(fix, cleaned)
+
+    def _latin_name_words(self) -> list[str]:
+        """The English words of every name (title, alias) of the knowledge, once per process."""
+        if self._latin_words is None:
+            found = {
+                w
+                for e in self.entries
+                for name in (e.title, *e.aliases)
+                for w in re.findall(r"[a-z][a-z0-9\-]{3,}", fold(name))
+            }
+            self._latin_words = sorted(found)
+        return self._latin_words
 
     def _known_latin(self, word: str) -> bool:
         """A Latin word the knowledge or the lexicon knows (never a bare "the" or "and")."""

@@ -199,6 +199,25 @@ def test_a_refused_question_offers_what_it_names(kb: Knowledge) -> None:
     assert result.alternatives[0].entry.id == "term:maas"
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("AI 画画的那个 Stable Difusion 是开源的吗", "term:stable-diffusion"),
+        ("stabel diffusion 是哪家的", "term:stable-diffusion"),
+    ],
+)
+def test_a_misspelled_word_of_an_english_name_inside_a_question_finds_the_name(
+    kb: Knowledge, query: str, expected: str
+) -> None:
+    result = kb.search(query)
+    assert result.answer is not None
+    assert result.answer.entry.id == expected
+
+
+def test_english_words_far_from_every_name_are_left_as_typed(kb: Knowledge) -> None:
+    assert kb._respell("how do i reset my password") == "how do i reset my password"
+
+
 def test_figure_only_sections_never_answer(kb: Knowledge) -> None:
     for query in ("AIGC 预训练模型一览表", "AIGC 基础模型和应用发展预测"):
         result = kb.search(query)
