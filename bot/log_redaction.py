@@ -36,9 +36,10 @@ _PATTERNS = (
 )
 
 
-# Message text inside a logged payload ('text': '…' / "text": "…"): questions and answers,
-# which only this app's own loggers ("bot.*") may log, and only at DEBUG.
-_TEXT_FIELD = re.compile(r"""((['"])text\2\s*:\s*)(['"])(?:\\.|(?!\3).)*\3""")
+# Message text inside a logged payload ('text': '…' / "text": "…") and button values (a
+# "did you mean" button carries the question): questions and answers, which only this app's
+# own loggers ("bot.*") may log, and only at DEBUG.
+_TEXT_FIELD = re.compile(r"""((['"])(?:text|value)\2\s*:\s*)(['"])(?:\\.|(?!\3).)*\3""")
 APP_LOGGER = "bot"
 
 

@@ -150,3 +150,17 @@ def test_secret_shapes_are_redacted(text):
     cleaned = redact(text)
     for leak in ("abc.def-123", "abc123def", "xapp-1", "xoxb-1", "xoxp-1"):
         assert leak not in cleaned
+
+
+def test_question_text_in_another_library_s_payload_is_dropped():
+    import logging
+
+    from bot.log_redaction import RedactingFilter
+
+    payload = {"text": "什么是MaaS", "blocks": [{"value": '{"q":"什么是MaaS"}'}]}
+    record = logging.LogRecord("slack_sdk.web", logging.DEBUG, "", 0, "body: %s", (payload,), None)
+    RedactingFilter().filter(record)
+    assert "MaaS" not in record.getMessage()
+    own = logging.LogRecord("bot.listeners", logging.DEBUG, "", 0, "body: %s", (payload,), None)
+    RedactingFilter().filter(own)
+    assert "MaaS" in own.getMessage()  # the app's own DEBUG lines may show it
