@@ -154,7 +154,7 @@ def main() -> int:
             server.wait(timeout=15)
         slack.close()
 
-    print(f"Signed /aigc over loopback HTTP, gunicorn gthread × {args.workers} workers per app")
+    print(f"Signed /aigc over loopback HTTP, gunicorn + uvicorn × {args.workers} workers per app")
     print(f"{'':28}{'ours':>12}{'no cache':>12}{'bare ack':>12}")
     rows = [
         ("p50, 1 client (ms)", "sequential", "p50_ms"),

@@ -477,7 +477,7 @@ def main() -> int:
                 questions_asked += count_questions(burst + raw["outcomes"])
         cpu = os.cpu_count()
         print(
-            f"Open-loop load over loopback, gunicorn gthread × {args.workers} workers × 8 threads"
+            f"Open-loop load over loopback, gunicorn + uvicorn × {args.workers} workers × 8 threads"
             f" per app, {cpu} CPU(s), {args.duration:.0f} s per rate and app",
             flush=True,
         )
