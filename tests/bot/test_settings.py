@@ -82,7 +82,7 @@ def test_cli_exits_2_with_the_message_not_a_traceback(command, monkeypatch, caps
         monkeypatch.delenv(name, raising=False)
     assert main([command]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: Cannot start")
+    assert err.startswith(f"error: python -m bot {command} cannot start")  # the command run
     assert "Traceback" not in err
 
 
