@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Executor
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -188,6 +189,7 @@ def create_app(
     client: WebClient | None = None,
     query_log: QueryRecorder | None = None,
     store: Store | None = None,
+    listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app. Listeners ack before anything slow: `process_before_response` makes the
     ack function answer the HTTP request directly, and slow work runs as lazy listeners.
@@ -206,6 +208,8 @@ def create_app(
         signing_secret=settings.signing_secret or "",
         oauth_settings=oauth,
         process_before_response=True,
+        # Where lazy listeners run; tests pass one they can wait on (default: Bolt's own pool).
+        listener_executor=listener_executor,
     )
     if query_log is None:
         query_log = StoreQueryLog(store) if store is not None else InMemoryQueryLog()

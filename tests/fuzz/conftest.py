@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,57 @@ class Spy:
             self.bodies.clear()
 
 
+class TrackedExecutor(ThreadPoolExecutor):
+    """Bolt's pool for lazy listeners, counting the work in flight, so a test can wait until
+    the late work of earlier requests (a signed mention's reply) is done before it starts."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="lazy")
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._idle:
+            self._in_flight += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError(f"lazy listeners still running after {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def lazy_work() -> TrackedExecutor:
+    executor = TrackedExecutor()
+    yield executor
+    executor.shutdown(wait=False)
+
+
+@pytest.fixture
+def slack(fake_slack, lazy_work):
+    """The module's stand-in, once the late work of earlier tests has finished, with their
+    calls forgotten: a late reply never lands in the next test's record."""
+    lazy_work.wait_idle()
+    fake_slack.reset()
+    yield fake_slack
+    fake_slack.release()
+
+
 @pytest.fixture(scope="module")
 def spy() -> Spy:
     return Spy()
 
 
 @pytest.fixture(scope="module")
-def server(fake_slack, knowledge, spy):
+def server(fake_slack, knowledge, spy, lazy_work):
     settings = Settings.from_env(
         "http",
         {
@@ -53,7 +98,9 @@ def server(fake_slack, knowledge, spy):
             "DATABASE_URL": "sqlite:///:memory:",
         },
     )
-    app = create_app(settings, knowledge, query_log=InMemoryQueryLog())
+    app = create_app(
+        settings, knowledge, query_log=InMemoryQueryLog(), listener_executor=lazy_work
+    )
     app.use(spy)
     fake_slack.reset()  # forget the start-up auth.test
     loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
