@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Executor
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 
 from slack_bolt import App
