@@ -121,7 +121,8 @@ def installations(settings: Settings, store: Store) -> SQLAlchemyInstallationSto
             "TOKEN_ENCRYPTION_KEY is not set: installed workspaces' bot tokens are stored in "
             "clear text in the database. Set it to encrypt them (see docs/OPERATIONS.md)."
         )
-    return installation_store(store.engine, settings.client_id or "", cipher)
+    # Bolt reads the installation before every ack: reads that never wait for a write lock.
+    return installation_store(store.lookup_engine, settings.client_id or "", cipher)
 
 
 def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:

@@ -74,8 +74,13 @@ def make_engine(
     *,
     data_dir: Path | None = None,
     busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    write_first: bool = True,
 ) -> Engine:
     """An engine for DATABASE_URL, or for the default SQLite file when it is None/empty.
+
+    `write_first=False` (SQLite only): transactions begin deferred, so one that only reads
+    never waits for another program's write lock (WAL readers do not). For lookups that must
+    not hold Slack's 3-second ack, such as the installation Bolt reads before every ack.
 
     Connects once to check that the database answers (creating the SQLite file and its
     directory on first use), then empties the pool, so no connection crosses a fork."""
@@ -103,7 +108,7 @@ def make_engine(
             "Use a sqlite:/// or postgresql:// URL."
         ) from e
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, write_first)
 
     try:
         with engine.connect():
@@ -139,7 +144,7 @@ def create_private_sqlite_file(path: Path, *, tighten: bool = False) -> None:
                     os.chmod(existing, 0o600)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, write_first: bool = True) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below own transactions instead of pysqlite's
@@ -152,9 +157,11 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; durable at checkpoints
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if write_first else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def on_begin(connection: sqlalchemy.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 def is_transient(error: BaseException) -> bool:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import TypeVar
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -32,7 +33,7 @@ from bot.digest.schedule import (
     validate_timezone,
     validate_weekly_day,
 )
-from bot.store.engine import RETRY_BACKOFF, with_retries
+from bot.store.engine import RETRY_BACKOFF, make_engine, with_retries
 from bot.store.models import (
     CONVERSATION_TYPES,
     PUBLIC_CONVERSATION,
@@ -157,6 +158,16 @@ class Store:
         self._sleep = sleep
         self._backoff = retry_backoff
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @cached_property
+    def lookup_engine(self) -> Engine:
+        """The engine for reads that must not wait for another program's write lock (Bolt
+        reads the installation before every ack). On SQLite the store's own engine begins
+        every transaction by taking that lock; this one begins deferred, and WAL readers never
+        wait. Other databases: the store's engine."""
+        if self.engine.dialect.name != "sqlite":
+            return self.engine
+        return make_engine(self.engine.url.render_as_string(hide_password=False), write_first=False)
 
     def now(self) -> datetime:
         value = self._now()

@@ -137,7 +137,9 @@ def test_oauth_clients_per_team_come_from_the_installation_store(knowledge, tmp_
     )
     store = open_store(settings)
     app = create_app(settings, knowledge, store=store)
-    assert app.installation_store.engine is store.engine  # one engine, migrated tables
+    # the migrated database, read on the store's lookup engine (never waits for a write lock)
+    assert app.installation_store.engine is store.lookup_engine
+    assert str(store.lookup_engine.url) == str(store.engine.url)
     installation_store(store.engine, "111.222").save(
         Installation(
             app_id="A1", team_id="T0WORKSPACE", user_id="U1",
