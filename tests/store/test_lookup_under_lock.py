@@ -45,7 +45,7 @@ def test_installation_lookups_do_not_wait_for_a_held_write_lock(tmp_path) -> Non
 
 def test_other_databases_read_installations_with_the_store_s_own_engine() -> None:
     class Postgres:
-        class dialect:  # noqa: N801
+        class dialect:
             name = "postgresql"
 
     store = Store(Postgres(), lambda: datetime.now(UTC))  # type: ignore[arg-type]
