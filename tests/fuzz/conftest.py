@@ -98,9 +98,7 @@ def server(fake_slack, knowledge, spy, lazy_work):
             "DATABASE_URL": "sqlite:///:memory:",
         },
     )
-    app = create_app(
-        settings, knowledge, query_log=InMemoryQueryLog(), listener_executor=lazy_work
-    )
+    app = create_app(settings, knowledge, query_log=InMemoryQueryLog(), listener_executor=lazy_work)
     app.use(spy)
     fake_slack.reset()  # forget the start-up auth.test
     loopback = LoopbackServer(wsgi_app(app, settings.signing_secret))
