@@ -200,35 +200,19 @@ def register(app: App, deps: Deps) -> None:
             ),
         )
 
-    def alternative(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
-        asker = Asker.of_action(body, client)
-        _apologizing(
-            "alternative",
-            respond,
-            asker,
-            action,
-            lambda: show_alternative(action, respond, deps, asker),
-        )
+    def button(what: str, work: Callable[[dict, Respond, Deps, Asker], None]) -> Callable:
+        """A lazy listener that runs `work` for the presser, apologizing if it fails."""
 
-    def terms_page(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
-        asker = Asker.of_action(body, client)
-        _apologizing(
-            "glossary page",
-            respond,
-            asker,
-            action,
-            lambda: turn_terms_page(action, respond, deps, asker),
-        )
+        def pressed(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+            asker = Asker.of_action(body, client)
+            _apologizing(what, respond, asker, action, lambda: work(action, respond, deps, asker))
 
-    def digest_entry(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
-        asker = Asker.of_action(body, client)
-        _apologizing(
-            "digest",
-            respond,
-            asker,
-            action,
-            lambda: open_digest_entry(action, respond, deps, asker),
-        )
+        pressed.__name__ = f"{what.replace(' ', '_')}_pressed"  # Bolt names lazy work by it
+        return pressed
+
+    alternative = button("alternative", show_alternative)
+    terms_page = button("glossary page", turn_terms_page)
+    digest_entry = button("digest", open_digest_entry)
 
     app.action(b.SHARE_ACTION)(ack=ack_only, lazy=[share])
     app.action(re.compile(rf"^({b.DIGEST_READ_ACTION}|{b.DIGEST_TERM_ACTION})$"))(
