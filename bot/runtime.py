@@ -22,6 +22,7 @@ from bot import log_redaction
 from bot.app import create_app, open_store, team_clients
 from bot.digest import RunReport, run_due
 from bot.settings import Mode, Settings, SettingsError
+from bot.slack_errors import error_code
 from bot.store import Store, StoreError
 from knowledge import Knowledge, KnowledgeFileError
 
@@ -99,7 +100,7 @@ def token_refused(command: str, variable: str, error: SlackApiError) -> str:
     """One line: which command, which variable's token Slack refused, with Slack's error code
     and what to do (never the token)."""
     method = str(getattr(error.response, "api_url", "")).rstrip("/").rsplit("/", 1)[-1]
-    code = error.response.get("error", "error") if error.response is not None else "error"
+    code = error_code(error)
     advice = TOKEN_ADVICE[variable]
     if code == "missing_scope":
         needed = error.response.get("needed") or "connections:write"

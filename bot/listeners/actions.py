@@ -29,6 +29,7 @@ from bot.listeners.common import (
     send_through_response_url,
 )
 from bot.listeners.dedupe import button_key
+from bot.slack_errors import error_code
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, 
         try:
             client.chat_postMessage(channel=asker.channel, blocks=blocks, text=entry.title)
         except SlackApiError as error:
-            code = error.response.get("error", "") if error.response is not None else ""
+            code = error_code(error)
             log.warning("share failed: response_url refused, chat.postMessage %s", code)
             reply_privately(
                 respond,

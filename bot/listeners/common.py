@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot import wording
 from bot.listeners import Deps
 from bot.query_log import QueryRecord
+from bot.slack_errors import error_code
 from knowledge import SearchResult
 from knowledge.text import has_han
 
@@ -104,8 +105,7 @@ def record_question(
 
 def slack_error_advice(error: SlackApiError, lang: str) -> str:
     """What to tell the user about a failed Slack API call."""
-    code = error.response.get("error", "") if error.response is not None else ""
-    return wording.slack_error_advice(code, lang)
+    return wording.slack_error_advice(error_code(error), lang)
 
 
 # --- answering through response_url, checked ---------------------------------------------------
@@ -188,14 +188,10 @@ def reply_privately(respond: Respond, asker: Asker, what: str, **message: Any) -
             client.chat_postEphemeral(channel=channel, user=user, **content)
             return True
         except SlackApiError as error:
-            log.warning("%s: no ephemeral either (%s)", what, _code(error))
+            log.warning("%s: no ephemeral either (%s)", what, error_code(error))
     try:
         client.chat_postMessage(channel=user, **content)
         return True
     except SlackApiError as error:
-        log.warning("%s: no DM either (%s)", what, _code(error))
+        log.warning("%s: no DM either (%s)", what, error_code(error))
         return False
-
-
-def _code(error: SlackApiError) -> str:
-    return str(error.response.get("error", "")) if error.response is not None else ""
