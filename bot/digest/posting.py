@@ -322,8 +322,11 @@ def run_due(
     claimer: str | None = None,
     *,
     should_stop: Callable[[], bool] = lambda: False,
+    knowledge_for: Callable[[str], Knowledge] | None = None,
 ) -> RunReport:
-    """Post every digest that is due at `now` (UTC, aware) and not posted yet today."""
+    """Post every digest that is due at `now` (UTC, aware) and not posted yet today, each
+    from its workspace's knowledge (`knowledge_for(team_id)`: with its approved team terms)
+    or, without `knowledge_for`, from `knowledge`."""
     claimer = claimer or new_claimer()
     report = RunReport()
     for sub, local_date in store.due_subscriptions(now):
@@ -335,7 +338,10 @@ def run_due(
             store.pause(sub.team_id, sub.channel_id, slack_errors.APP_UNINSTALLED)
             report.paused.append((*key, slack_errors.APP_UNINSTALLED))
             continue
-        result = post_digest(store, knowledge, client, *key, local_date, claimer, subscription=sub)
+        team_knowledge = knowledge_for(sub.team_id) if knowledge_for else knowledge
+        result = post_digest(
+            store, team_knowledge, client, *key, local_date, claimer, subscription=sub
+        )
         if result.outcome == "posted":
             report.posted.append((*key, local_date))
         elif result.outcome == "taken":

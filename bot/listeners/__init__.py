@@ -18,6 +18,7 @@ from knowledge import Knowledge
 
 if TYPE_CHECKING:
     from bot.listeners.dedupe import Deduper
+    from bot.live_knowledge import LiveKnowledge
     from bot.store import Store
 
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 class Deps:
     """What the listeners need besides what Bolt passes them."""
 
+    # The knowledge file as loaded at start; listeners ask `knowledge_for(team)` instead.
     knowledge: Knowledge
     query_log: QueryRecorder = field(default_factory=InMemoryQueryLog)
     # Subscriptions, digest posts, the query log; None: those commands say storage is off.
@@ -45,6 +47,17 @@ class Deps:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-ack")
     )
+    # The knowledge file reloaded while running, plus each workspace's approved team terms;
+    # None: `knowledge` for everyone, as loaded.
+    live: LiveKnowledge | None = None
+
+    def knowledge_for(self, team_id: str | None) -> Knowledge:
+        """What a workspace's requests answer with: the knowledge file (as last reloaded) plus
+        that workspace's approved team terms. Keep the object for the whole request: a swap
+        meanwhile does not change what it answers with."""
+        if self.live is None:
+            return self.knowledge
+        return self.live.for_team(team_id)
 
     @cached_property
     def answers(self) -> Answerer:

@@ -44,7 +44,8 @@ def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, 
     value = b.decode_value(action.get("value", ""))
     lang = _language(value)
     asker = Asker.of_action(body, client)
-    entry = deps.knowledge.get(str(value.get("id", "")))
+    knowledge = deps.knowledge_for(asker.team)
+    entry = knowledge.get(str(value.get("id", "")))
     if entry is None:
         reply_privately(
             respond,
@@ -56,7 +57,7 @@ def share_answer(body: dict, action: dict, respond: Respond, client: WebClient, 
         )
         return True
     blocks = b.shared_answer_blocks(
-        entry, lang, deps.knowledge.get, user=asker.user, query=str(value.get("q", ""))
+        entry, lang, knowledge.get, user=asker.user, query=str(value.get("q", ""))
     )
     # The press's response_url posts in the conversation the button was pressed in whatever
     # the bot's membership: a DM between two people, a group DM, a private channel without the
@@ -104,7 +105,8 @@ def show_alternative(action: dict, respond: Respond, deps: Deps, asker: Asker = 
     """Replace the answer in place with the alternative the user picked."""
     value = b.decode_value(action.get("value", ""))
     lang = _language(value)
-    entry = deps.knowledge.get(str(value.get("id", "")))
+    knowledge = deps.knowledge_for(asker.team)
+    entry = knowledge.get(str(value.get("id", "")))
     if entry is None:
         reply_privately(
             respond,
@@ -118,7 +120,7 @@ def show_alternative(action: dict, respond: Respond, deps: Deps, asker: Asker = 
     blocks = b.entry_blocks(
         entry,
         lang,
-        deps.knowledge.get,
+        knowledge.get,
         query=str(value.get("q", "")),
         shareable=bool(value.get("s")),
     )
@@ -131,7 +133,8 @@ def open_digest_entry(action: dict, respond: Respond, deps: Deps, asker: Asker =
     """The digest's trend section or term, whole, as an ephemeral answer to whoever clicked; the
     digest itself stays as it is for everyone else."""
     value = b.decode_value(action.get("value", ""))
-    entry = deps.knowledge.get(str(value.get("id", "")))
+    knowledge = deps.knowledge_for(asker.team)
+    entry = knowledge.get(str(value.get("id", "")))
     if entry is None:
         reply_privately(
             respond,
@@ -142,7 +145,7 @@ def open_digest_entry(action: dict, respond: Respond, deps: Deps, asker: Asker =
             text=m.ENTRY_GONE["zh"],
         )
         return
-    blocks = b.entry_blocks(entry, "zh", deps.knowledge.get, query=entry.title, shareable=True)
+    blocks = b.entry_blocks(entry, "zh", knowledge.get, query=entry.title, shareable=True)
     reply_privately(
         respond,
         asker,
@@ -159,7 +162,7 @@ def turn_terms_page(action: dict, respond: Respond, deps: Deps, asker: Asker = N
     keyword = b.unescape(str(value.get("k", "")))  # carried escaped: no live markup in a payload
     page = value.get("p", 0)
     page = page if isinstance(page, int) else 0
-    terms = filter_terms(deps.knowledge.terms(), keyword)
+    terms = filter_terms(deps.knowledge_for(asker.team).terms(), keyword)
     blocks = b.terms_page_blocks(terms, keyword=keyword, page=page)
     reply_privately(
         respond, asker, "glossary page", replace_original=True, blocks=blocks, text=m.TERMS_TITLE

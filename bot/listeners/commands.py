@@ -105,16 +105,17 @@ def handle_aigc(
         asker = Asker.of_command(command, client)
         _answer_from_store(ack, respond, deps, what, work, lang, asker)
 
+    knowledge = deps.knowledge_for(command.get("team_id"))
     try:
         if not text or (word in HELP_WORDS and not rest):
             help_blocks = b.help_blocks(deps.query_log_days)
             ack(response_type="ephemeral", blocks=help_blocks, text=m.HELP_TITLE)
         elif word in TERMS_WORDS:
-            found = filter_terms(deps.knowledge.terms(), rest)
+            found = filter_terms(knowledge.terms(), rest)
             page = b.terms_page_blocks(found, keyword=rest, page=0)
             ack(response_type="ephemeral", blocks=page, text=m.TERMS_TITLE)
         elif word in TOC_WORDS and not rest:
-            toc = b.toc_blocks(deps.knowledge.articles, deps.knowledge.get)
+            toc = b.toc_blocks(knowledge.articles, knowledge.get)
             ack(response_type="ephemeral", blocks=toc, text=m.TOC_TITLE)
         elif word in SUBSCRIBE_WORDS:
             try:
@@ -205,9 +206,12 @@ def answer_query(
     replace a slash command's acknowledgement through its response_url, so a "looking it up"
     ack would stay on screen beside the answer."""
     started = time.perf_counter()
-    reply = deps.answers.cached(query, shareable=True)
+    knowledge = deps.knowledge_for(command.get("team_id"))
+    reply = deps.answers.cached(query, shareable=True, knowledge=knowledge)
     if reply is None:
-        future = deps.search_executor.submit(deps.answers.answer, query, shareable=True)
+        future = deps.search_executor.submit(
+            deps.answers.answer, query, shareable=True, knowledge=knowledge
+        )
         try:
             reply = future.result(timeout=deps.search_budget)
         except FutureTimeout:
@@ -312,7 +316,7 @@ def subscribe(
         command.get("user_id", ""),
         post_time,
         tz,
-        known_ids=all_pool_ids(deps.knowledge),
+        known_ids=all_pool_ids(deps.knowledge_for(team)),
         enterprise_id=workspace.enterprise_id,  # Enterprise Grid: which installation posts
         enterprise_install=workspace.is_enterprise_install,
     )
@@ -435,7 +439,8 @@ def _channel_today(
 def preview_digest(command: dict, store: Store | None, deps: Deps) -> Message:
     team, channel = command.get("team_id", ""), command.get("channel_id", "")
     today, sub = _channel_today(store, team, channel)
-    digest = compose_digest(store, deps.knowledge, team, channel, today, subscription=sub)
+    knowledge = deps.knowledge_for(team)
+    digest = compose_digest(store, knowledge, team, channel, today, subscription=sub)
     return {"blocks": b.digest_preview_blocks(digest.items, digest.blocks()), "text": digest.text()}
 
 
@@ -448,7 +453,7 @@ def post_digest_now(command: dict, client: WebClient | None, store: Store, deps:
     today, sub = _channel_today(store, team, channel)
     result = post_digest(
         store,
-        deps.knowledge,
+        deps.knowledge_for(team),
         client,
         team,
         channel,
@@ -479,7 +484,9 @@ def show_stats(command: dict, store: Store, deps: Deps) -> Message:
     team = command.get("team_id", "")
     since = store.now() - timedelta(days=STATS_DAYS)
     blocks = b.stats_blocks(
-        b.asked_entries(store.asked_entries(team, since, b.STATS_SHOWN), deps.knowledge.get),
+        b.asked_entries(
+            store.asked_entries(team, since, b.STATS_SHOWN), deps.knowledge_for(team).get
+        ),
         b.asked_topics(store.unanswered_topics(team, since, b.STATS_SHOWN)),
     )
     return {"blocks": blocks, "text": m.STATS_TITLE}

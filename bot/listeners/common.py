@@ -154,17 +154,23 @@ class Asker:
     client: WebClient | None
     channel: str | None
     user: str | None
+    team: str | None = None  # the workspace: whose knowledge (team terms) answers
 
     @classmethod
     def of_action(cls, body: dict, client: WebClient | None) -> Asker:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        return cls(client, channel, (body.get("user") or {}).get("id"))
+        user = body.get("user") or {}
+        # An org-wide install's payload may have no `team`; the user's own team names it then.
+        team = (body.get("team") or {}).get("id") or user.get("team_id")
+        return cls(client, channel, user.get("id"), team)
 
     @classmethod
     def of_command(cls, command: dict, client: WebClient | None) -> Asker:
-        return cls(client, command.get("channel_id"), command.get("user_id"))
+        return cls(
+            client, command.get("channel_id"), command.get("user_id"), command.get("team_id")
+        )
 
 
 NOBODY = Asker(None, None, None)

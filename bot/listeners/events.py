@@ -64,7 +64,7 @@ def _post_answer(
     enterprise_id: str | None = None,
 ) -> None:
     started = time.perf_counter()
-    reply = deps.answers.answer(query, shareable=False)
+    reply = deps.answers.answer(query, shareable=False, knowledge=deps.knowledge_for(team_id))
     latency_ms = (time.perf_counter() - started) * 1000
     client.chat_postMessage(
         channel=channel, thread_ts=thread_ts, blocks=reply.blocks, text=reply.text
@@ -170,15 +170,16 @@ def home_for(deps: Deps, team_id: str | None, user_id: str | None = None) -> dic
     titles only) and that person's own recent questions, which only they see."""
     asked: list[b.Asked] = []
     own: list[str] = []
+    knowledge = deps.knowledge_for(team_id)
     if deps.store is not None and team_id:
         try:
             stats = deps.store.asked_entries(team_id, None, b.HOME_SHOWN)
-            asked = b.asked_entries(stats, deps.knowledge.get)
+            asked = b.asked_entries(stats, knowledge.get)
             if user_id:
                 own = [q.query for q in deps.store.own_questions(team_id, user_id, b.HOME_SHOWN)]
         except Exception:  # the glossary is still worth showing
             log.exception("could not read the query log for the Home view")
-    return b.home_view(deps.knowledge.terms(), asked, own)
+    return b.home_view(knowledge.terms(), asked, own)
 
 
 def publish_home(event: dict, client: WebClient, view: dict) -> None:
@@ -191,8 +192,9 @@ def publish_home(event: dict, client: WebClient, view: dict) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    # Without a store the Home view never changes, so it is rendered once.
-    static_home = b.home_view(deps.knowledge.terms()) if deps.store is None else None
+    # Without a store nor a live knowledge the Home view never changes, so it is rendered once.
+    fixed = deps.store is None and deps.live is None
+    static_home = b.home_view(deps.knowledge.terms()) if fixed else None
 
     # A re-delivered event (Slack's retry, here or in another process) is acked and dropped.
     def mention(body: dict, event: dict, context: BoltContext, client: WebClient, request) -> None:

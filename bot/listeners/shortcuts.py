@@ -21,13 +21,14 @@ def explain_terms(shortcut: dict, respond: Respond | None, client: WebClient, de
     as an ephemeral (or a DM) where Slack refuses the response_url."""
     text = shortcut.get("message", {}).get("text", "")
     lang = language_of(text)
+    asker = Asker.of_action(shortcut, client)
     try:
-        terms = deps.knowledge.find_terms(text, limit=b.MAX_SHORTCUT_TERMS)
+        knowledge = deps.knowledge_for(asker.team)
+        terms = knowledge.find_terms(text, limit=b.MAX_SHORTCUT_TERMS)
         blocks, fallback = b.shortcut_blocks(terms, lang), m.SHORTCUT_TITLE[lang]
     except Exception:
         log.exception("explaining terms failed")
         blocks, fallback = b.notice_blocks(m.APOLOGY[lang]), m.APOLOGY[lang]
-    asker = Asker.of_action(shortcut, client)
     if respond is not None:
         reply_privately(
             respond,
