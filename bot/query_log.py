@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 MAX_PENDING = 10_000
 # Questions written in one transaction.
 BATCH = 500
+# After the first question of a batch, the writer gathers more for this long before it commits:
+# one commit costs ~0.5 ms on SQLite whether it writes one row or fifty, and under load a commit
+# per question took CPU from the requests themselves (bench/bench_http.py).
+GATHER_SECONDS = 0.1
 # A dropped question is logged the first time, then once every this many.
 DROPPED_LOG_EVERY = 1000
 IN_MEMORY_LIMIT = 1000  # questions InMemoryQueryLog keeps
@@ -74,8 +78,8 @@ class InMemoryQueryLog:
 class StoreQueryLog:
     """Every question into the store's query log, written in order by one background thread.
 
-    The writer drains whatever has queued up and writes it in one transaction, so a burst of
-    questions costs one commit, not one each. The queue is bounded: if the database cannot keep
+    The writer gathers what queues up within `gather_seconds` of a batch's first question and
+    writes it in one transaction, so a burst of questions costs one commit, not one each. The queue is bounded: if the database cannot keep
     up, further questions are dropped (and counted in the log) rather than growing memory.
 
     The writer starts with the first question in each process. `serve` builds the app in the
@@ -83,9 +87,17 @@ class StoreQueryLog:
     exist in a worker, whose questions would then only pile up in a queue nobody drains.
     """
 
-    def __init__(self, store: Store, *, max_pending: int = MAX_PENDING, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_pending: int = MAX_PENDING,
+        batch: int = BATCH,
+        gather_seconds: float = GATHER_SECONDS,
+    ) -> None:
         self.store = store
         self._batch = batch
+        self._gather_seconds = gather_seconds
         self._max_pending = max_pending
         self._closed = False
         self._start_fresh()
@@ -132,9 +144,10 @@ class StoreQueryLog:
                 return
             pending = [first]
             stop = False
+            gather_until = time.monotonic() + self._gather_seconds
             while len(pending) < self._batch:
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._queue.get(timeout=max(0.0, gather_until - time.monotonic()))
                 except queue.Empty:
                     break
                 if item is None:

@@ -50,6 +50,22 @@ def test_query_log_writes_bursts_in_batches_and_drops_past_its_bound(knowledge) 
     log.close()
 
 
+def test_questions_arriving_one_by_one_share_a_transaction() -> None:
+    """Under load a commit per question cost the requests CPU (bench/bench_http.py): the writer
+    gathers what arrives within its window, and writes as soon as a batch is full."""
+    store = Mock()
+    log = StoreQueryLog(store, batch=10, gather_seconds=30)
+    question = QueryRecord("T1", "U1", "q", "q", None, 1, "command")
+    for _ in range(25):
+        log.record(question)
+    deadline = time.monotonic() + 10
+    while store.log_queries.call_count < 2:  # two full batches go out without the window
+        assert time.monotonic() < deadline
+    assert [len(call.args[0]) for call in store.log_queries.call_args_list] == [10, 10]
+    log.close()  # the last five are written at close, not lost
+    assert [len(call.args[0]) for call in store.log_queries.call_args_list] == [10, 10, 5]
+
+
 def test_the_in_memory_query_log_keeps_the_latest_and_counts_the_misses():
     log = InMemoryQueryLog(limit=4)
     for query in ["a", "b", "b", "answered", "c", "c"]:
