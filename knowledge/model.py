@@ -68,6 +68,9 @@ class Entry:
     figure_only: bool = False
     terms: tuple[str, ...] = ()
     summary: str = ""  # at most three of its own sentences, for the digest
+    # team terms (knowledge.overlay): who approved the entry in Slack, and when (ISO date)
+    approved_by: str = ""
+    approved_on: str = ""
 
     @classmethod
     def from_dict(cls, data: dict) -> Entry:
@@ -99,6 +102,8 @@ class Entry:
             figure_only=bool(data.get("figure_only", False)),
             terms=tuple(data.get("terms", ())),
             summary=data.get("summary", ""),
+            approved_by=data.get("approved_by", ""),
+            approved_on=data.get("approved_on", ""),
         )
 
 

@@ -1,0 +1,621 @@
+"""Team terms: definitions a team approves in Slack, layered over the knowledge file.
+
+An approved term becomes a glossary term entry built the way the build builds one
+(`knowledge.glossary.term_entry`, the build's tokens and vocabulary), so it is found exactly like
+a built-in term: by its names, aliases, pinyin, homophones, typos and everyday phrasings. A new
+term answers as its key ("team:<n>"); a correction answers as the built-in entry id it replaces,
+with the built-in's names plus its own, until its row is gone and the built-in comes back.
+
+`with_overlay` makes a new `Knowledge` from a loaded one and the approved terms, without reading
+the knowledge file again and without touching the base (other teams keep using it). Approved
+terms the knowledge file already holds (after `export_glossary` → glossary.toml → rebuild) are
+skipped and reported as retired, so nothing answers twice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from knowledge.cleaning import _BROADCAST_WORD, _MARKUP
+from knowledge.index import KnowledgeIndex
+from knowledge.model import THEMES, Entry
+from knowledge.text import Segmenter, compact, fold, has_han
+
+if TYPE_CHECKING:
+    from knowledge.search import Knowledge
+
+MAX_DEFINITION_CHARS = 600
+MAX_NAME_CHARS = 40  # the longest name the search looks for inside a question
+MAX_ALIASES = 30
+OVERLAY_FILE = "team"  # source.file of overlay entries
+OVERLAY_ARTICLE = "团队补充"  # source.article of overlay entries
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_SPACES = re.compile(r"\s+")
+# Joiners inside emoji sequences are format characters too, and harmless.
+_ALLOWED_FORMAT = {"\u200d"}
+
+
+@dataclass(frozen=True)
+class TeamTerm:
+    """What a suggestion proposes and an approval makes live."""
+
+    zh: str  # 中文名 (required unless en given)
+    en: str = ""
+    abbr: str = ""
+    aliases: tuple[str, ...] = ()  # aliases and everyday phrasings, one list
+    definition: str = ""  # required, ≤ MAX_DEFINITION_CHARS characters
+    theme: str = ""  # one of knowledge.model.THEMES
+    section_id: str = ""  # an article section entry id it relates to, or ""
+    replaces: str = ""  # a built-in entry id this corrects ("term:maas"), or "" for a new term
+
+    @property
+    def names(self) -> list[str]:
+        """Every name it answers to, most canonical first, stripped, without duplicates."""
+        seen: dict[str, str] = {}
+        for name in (self.zh, self.abbr, self.en, *self.aliases):
+            name = name.strip()
+            if compact(name) and compact(name) not in seen:
+                seen[compact(name)] = name
+        return list(seen.values())
+
+
+@dataclass(frozen=True)
+class ApprovedTerm:
+    """One live overlay row."""
+
+    key: str  # the entry id it answers as: `replaces` for a correction, else "team:<n>"
+    term: TeamTerm
+    approved_by: str  # Slack user id
+    approved_on: str  # ISO date "2026-12-01"
+
+
+@dataclass(frozen=True)
+class TermProblem:
+    """Why a term cannot be approved as it is. `code` is translated by the caller.
+
+    field: "zh" | "en" | "abbr" | "aliases" | "definition" | "theme" | "section_id" | "replaces"
+    code: "required" | "too_long" | "too_short" | "too_many" | "empty_name" | "name_taken" |
+    "duplicate_name" | "asks_question" | "question_phrase" | "unknown_theme" |
+    "unknown_section" | "unknown_entry" | "unsafe_text"
+    detail: the title of the entry that owns a taken name; for an alias, "alias" or
+    "alias → owner title"; the length for too_long / too_many.
+    """
+
+    field: str
+    code: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OverlayResult:
+    knowledge: Knowledge  # base + approved, searched exactly like built-in terms
+    retired: tuple[str, ...]  # keys of approved terms the knowledge file already holds: skipped
+    # keys of approved terms some of whose names a term of the knowledge file now claims (a
+    # rebuild added them): those names were left out, the file's own term keeps them
+    clashes: tuple[str, ...] = field(default=())
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Owner:
+    entry_id: str
+    title: str
+
+
+# Per Knowledge object: compact name → the entry that claims it (terms' names, any entry's
+# phrasings). Knowledge objects are immutable, so this is computed once per object.
+_claims_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _claims(knowledge: Knowledge) -> dict[str, _Owner]:
+    cached = _claims_cache.get(knowledge)
+    if cached is not None:
+        return cached
+    claims: dict[str, _Owner] = {}
+    phrased: dict[str, _Owner] = {}
+    for entry in knowledge.entries:
+        owner = _Owner(entry.id, entry.title)
+        if entry.kind == "term":
+            for name in (entry.zh, entry.abbr, entry.en, *entry.aliases):
+                if key := compact(name):
+                    claims.setdefault(key, owner)
+        for phrase in entry.phrasings:
+            if key := compact(phrase):
+                phrased.setdefault(key, owner)
+    for key, owner in phrased.items():  # the build refuses a name that is any entry's phrasing
+        claims.setdefault(key, owner)
+    _claims_cache[knowledge] = claims
+    return claims
+
+
+def _unsafe(text: str, multiline: bool = False) -> bool:
+    """Slack markup that pings or disguises (<!channel>, <@U1>, <https://x|y>, @here) or
+    control and invisible characters."""
+    if _MARKUP.search(text) or _BROADCAST_WORD.search(text):
+        return True
+    for ch in text:
+        if multiline and ch in "\n\t":
+            continue
+        if ch in _ALLOWED_FORMAT:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
+            return True
+    return False
+
+
+def check_term(knowledge: Knowledge, term: TeamTerm) -> list[TermProblem]:
+    """Everything wrong with `term`, validated like the build validates the glossary: required
+    fields and lengths, no name another term of `knowledge` (overlay terms included) or any
+    entry's phrasing claims except the entry it replaces, no name twice, aliases that name the
+    topic rather than ask about it, Slack-safe text, a known theme and section. Empty: fine."""
+    from knowledge.glossary import _QUESTION_WORDS, _question_phrases
+
+    problems: list[TermProblem] = []
+    zh, en, abbr = term.zh.strip(), term.en.strip(), term.abbr.strip()
+    definition = term.definition.strip()
+    if not zh and not en:
+        problems.append(TermProblem("zh", "required"))
+    if not definition:
+        problems.append(TermProblem("definition", "required"))
+    elif len(definition) > MAX_DEFINITION_CHARS:
+        problems.append(TermProblem("definition", "too_long", str(len(definition))))
+    elif _unsafe(definition, multiline=True):
+        problems.append(TermProblem("definition", "unsafe_text"))
+    theme = term.theme.strip()
+    if not theme:
+        problems.append(TermProblem("theme", "required"))
+    elif theme not in THEMES:
+        problems.append(TermProblem("theme", "unknown_theme", theme))
+    if term.section_id:
+        section = knowledge.get(term.section_id)
+        if section is None or section.kind != "section":
+            problems.append(TermProblem("section_id", "unknown_section", term.section_id))
+    replaced = knowledge.get(term.replaces) if term.replaces else None
+    if term.replaces and (replaced is None or replaced.kind != "term"):
+        problems.append(TermProblem("replaces", "unknown_entry", term.replaces))
+    if len(term.aliases) > MAX_ALIASES:
+        problems.append(TermProblem("aliases", "too_many", str(len(term.aliases))))
+
+    claims = _claims(knowledge)
+    question_phrases = _question_phrases()
+    seen: set[str] = set()
+    named = [("zh", zh), ("abbr", abbr), ("en", en)] + [
+        ("aliases", a.strip()) for a in term.aliases
+    ]
+    for field_name, name in named:
+        is_alias = field_name == "aliases"
+        if not name and not is_alias:
+            continue
+
+        def problem(code: str, detail: str = "", _field: str = field_name, _name: str = name):
+            if _field == "aliases":
+                detail = f"{_name} → {detail}" if detail else _name
+            problems.append(TermProblem(_field, code, detail))
+
+        key = compact(name)
+        if _unsafe(name):
+            problem("unsafe_text")
+            continue
+        if not key:
+            problem("empty_name")
+            continue
+        if len(name) > MAX_NAME_CHARS:
+            problem("too_long", "" if is_alias else str(len(name)))
+            continue
+        if len(key) < 2:
+            problem("too_short")
+            continue
+        if key in seen:
+            # zh, abbr and en may coincide (an English-only term); an alias adds a new name.
+            if is_alias:
+                problem("duplicate_name")
+            continue
+        seen.add(key)
+        if is_alias:
+            # Aliases double as everyday phrasings: they name the topic, never ask about it.
+            if key in question_phrases:
+                problem("question_phrase")
+                continue
+            if _QUESTION_WORDS.search(fold(name)):
+                problem("asks_question")
+                continue
+        owner = claims.get(key)
+        if owner is not None and owner.entry_id != term.replaces:
+            problem("name_taken", owner.title)
+    return problems
+
+
+# --- the overlay ----------------------------------------------------------------------------
+
+
+def _normalized(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _names_of(entry: Entry) -> set[str]:
+    return {k for k in (compact(n) for n in (entry.zh, entry.abbr, entry.en, *entry.aliases)) if k}
+
+
+def _already_in(base: Knowledge, approved: ApprovedTerm) -> bool:
+    """Whether a term of the knowledge file says the same: the same definition and every name
+    of the approved term (it was exported and the file rebuilt)."""
+    definition = _normalized(approved.term.definition)
+    names = {compact(n) for n in approved.term.names}
+    return any(names <= _names_of(e) for e in _file_terms_by_text(base).get(definition, ()))
+
+
+_by_text_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _file_terms_by_text(base: Knowledge) -> dict[str, list[Entry]]:
+    cached = _by_text_cache.get(base)
+    if cached is None:
+        cached = {}
+        for entry in base.terms():
+            if entry.source.file != OVERLAY_FILE:
+                cached.setdefault(_normalized(entry.text), []).append(entry)
+        _by_text_cache[base] = cached
+    return cached
+
+
+def _live(approved: Sequence[ApprovedTerm]) -> list[ApprovedTerm]:
+    """One row per key, the last given winning, in the order given."""
+    last = {a.key: a for a in approved}
+    return [a for a in approved if last[a.key] is a]
+
+
+def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayResult:
+    """`base` with the approved terms as glossary term entries, searched like built-in ones.
+
+    The base data is rebuilt from the loaded index (never from the file), the approved terms'
+    entries are made as the build makes term entries, their Chinese names join the vocabulary so
+    questions cut them whole, the entries whose text holds a new word are tokenized again, and
+    sections list the overlay terms they mention, as the build lists terms. `base` is unchanged.
+    """
+    from knowledge.build import _index_text
+    from knowledge.glossary import Term, term_entry
+    from knowledge.search import Knowledge
+    from knowledge.text import pinyin_key
+
+    rows = _live(approved)
+    retired = tuple(a.key for a in rows if _already_in(base, a))
+    rows = [a for a in rows if a.key not in retired]
+    if not rows:
+        return OverlayResult(base, retired)
+
+    index: KnowledgeIndex = base._index  # the loaded data; decoded afresh, so base stays as is
+    entries: list[dict] = [json.loads(raw) for raw in index.entry_json]
+    position = {e["id"]: i for i, e in enumerate(entries)}
+    # Names the knowledge file's terms own: a rebuild may have given one to its own term.
+    file_names: dict[str, str] = {}
+    for entry in entries:
+        if entry["kind"] == "term":
+            for name in entry["aliases"]:
+                file_names.setdefault(compact(name), entry["id"])
+
+    clashes: list[str] = []
+    overlay: list[dict] = []
+    claimed: dict[str, str] = {}  # compact name → overlay key
+    for row in rows:
+        term = row.term
+        replaced = entries[position[row.key]] if row.key in position else None
+        if replaced is not None and replaced["kind"] != "term":
+            replaced = None
+        names = term.names + [n for n in (replaced["aliases"] if replaced else ()) if n]
+        kept: list[str] = []
+        for name in names:
+            key = compact(name)
+            owner = file_names.get(key)
+            if (owner is not None and owner != row.key) or claimed.get(key, row.key) != row.key:
+                if row.key not in clashes:
+                    clashes.append(row.key)
+                continue
+            if key not in {compact(k) for k in kept}:
+                kept.append(name)
+        if not kept:
+            continue
+        for name in kept:
+            claimed[compact(name)] = row.key
+        definition = term.definition.strip()
+        links = list(replaced["sections"]) if replaced else []
+        section = entries[position[term.section_id]] if term.section_id in position else None
+        if section is not None and section["kind"] == "section" and section["id"] not in links:
+            links.append(section["id"])
+        same_text = replaced is not None and _normalized(replaced["text"]) == _normalized(
+            definition
+        )
+        glossary_term = Term(
+            id=row.key,
+            zh=term.zh.strip() or term.en.strip(),
+            en=term.en.strip(),
+            abbr=term.abbr.strip(),
+            aliases=[a.strip() for a in term.aliases if a.strip()],
+            theme=term.theme.strip() or (replaced["theme"] if replaced else THEMES[0]),
+            definition=definition,
+            gloss=replaced["gloss"] if replaced and same_text else "",
+            sections=[],
+            related=[],
+            line=0,
+        )
+        kept_keys = {compact(n) for n in kept}
+        phrasings = [
+            p for p in (replaced["phrasings"] if replaced else ()) if compact(p) not in kept_keys
+        ]
+        entry = term_entry(glossary_term, OVERLAY_FILE, links, phrasings)
+        entry.update(
+            id=row.key,
+            aliases=kept,
+            pinyin=sorted({pinyin_key(n) for n in kept if has_han(n)} - {""}),
+            related=list(replaced["related"]) if replaced else [],
+            approved_by=row.approved_by,
+            approved_on=row.approved_on,
+        )
+        entry["source"].update(article=OVERLAY_ARTICLE, lines=[0, 0])
+        overlay.append(entry)
+
+    # Corrections take their built-in's place; new terms follow the built-in terms, as the
+    # build puts terms before sections.
+    new_terms = []
+    for entry in overlay:
+        if entry["id"] in position and entries[position[entry["id"]]]["kind"] == "term":
+            entries[position[entry["id"]]] = entry
+        else:
+            new_terms.append(entry)
+    last_term = max((i for i, e in enumerate(entries) if e["kind"] == "term"), default=-1)
+    entries[last_term + 1 : last_term + 1] = new_terms
+    touched = {e["id"] for e in overlay}
+
+    # A name a term claims is no longer a name a section defines (the build gives it the term).
+    for entry in entries:
+        if entry["kind"] == "section" and entry.get("aliases"):
+            own = [a for a in entry["aliases"] if compact(a) not in claimed]
+            if len(own) != len(entry["aliases"]):
+                entry["aliases"] = own
+                touched.add(entry["id"])
+
+    # The overlay's Chinese names are cut whole, as the build adds glossary names to jieba.
+    vocabulary = index.vocabulary
+    total = int(vocabulary["total"])
+    frequencies = {w: int(f) for w, f in vocabulary["words"]}
+    added = _vocabulary_words(
+        base.segmenter, frequencies, total, (n for e in overlay for n in e["aliases"])
+    )
+    if added:
+        frequencies.update(added)
+        words = sorted([w, f] for w, f in frequencies.items())
+        segmenter = Segmenter(((w, f) for w, f in words), total)
+        # The knowledge's own entries that hold a new word are cut again, as a rebuild would.
+        for entry in entries:
+            if entry["id"] not in touched:
+                text = fold(_index_text(entry))
+                if any(word in text for word in added):
+                    touched.add(entry["id"])
+    else:
+        words = [list(w) for w in vocabulary["words"]]
+        segmenter = base.segmenter
+    for entry in entries:
+        if entry["id"] in touched:
+            entry["tokens"] = " ".join(segmenter.index_tokens(_index_text(entry)))
+
+    _list_mentioned_terms(entries, overlay)
+    data = {
+        "format": 1,
+        "articles": [{k: v for k, v in a.items() if k != "entry_ids"} for a in index.articles],
+        "vocabulary": {"total": total, "words": words},
+        "entries": entries,
+        "facts": [dict(f) for f in index.facts],
+        "synonyms": {word: list(targets) for word, targets in index.synonyms.items()},
+    }
+    knowledge = Knowledge(KnowledgeIndex.from_data(data), base.path, base.tuning)
+    return OverlayResult(knowledge, retired, tuple(clashes))
+
+
+def _vocabulary_words(
+    segmenter: Segmenter, frequencies: dict[str, int], total: int, names: Iterable[str]
+) -> dict[str, int]:
+    """Frequencies that make jieba cut each Chinese name whole: jieba's `suggest_freq` over the
+    knowledge's vocabulary (the build asks jieba's full dictionary; the search only has this)."""
+    added: dict[str, int] = {}
+    for name in names:
+        word = fold(name)
+        if not has_han(word) or " " in word or word in added:
+            continue
+        pieces = segmenter.pieces(word)
+        if pieces == [word]:
+            continue  # already a word of the vocabulary
+        probability = math.prod((frequencies.get(p) or 1) / total for p in pieces)
+        suggested = max(int(probability * total) + 1, frequencies.get(word) or 1)
+        added[word] = suggested
+    return added
+
+
+def _list_mentioned_terms(entries: list[dict], overlay: list[dict]) -> None:
+    """Each section lists the overlay terms its text names, as the build lists glossary terms."""
+    sections = [e for e in entries if e["kind"] == "section"]
+    bodies = [compact(e["text"] + " ".join(e.get("figures", ()))) for e in sections]
+    everything = "\n".join(bodies)
+    ids = {e["id"] for e in overlay}
+    mentioned: dict[int, set[str]] = {}
+    for entry in overlay:
+        keys = [k for k in (compact(n) for n in entry["aliases"]) if k and k in everything]
+        for n, body in enumerate(bodies):
+            if any(k in body for k in keys):
+                mentioned.setdefault(n, set()).add(entry["id"])
+    order = {e["id"]: i for i, e in enumerate(entries)}
+    for n, section in enumerate(sections):
+        found = mentioned.get(n, set())
+        terms = [t for t in section.get("terms", []) if t not in ids]
+        if found or len(terms) != len(section.get("terms", [])):
+            section["terms"] = sorted([*terms, *found], key=lambda t: order.get(t, len(order)))
+
+
+# --- back to the glossary -------------------------------------------------------------------
+
+
+def _toml_string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_toml_string(v) for v in values) + "]"
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return slug if _SLUG.fullmatch(slug) else ""
+
+
+def _order(row: ApprovedTerm) -> tuple:
+    """Corrections by the id they correct, then new terms by their number."""
+    prefix, _, number = row.key.partition(":")
+    return (prefix == "team", int(number) if number.isdigit() else 0, row.key)
+
+
+def _heading_link(entry: Entry) -> str:
+    """A section entry as a glossary `sections` link: "file-stem#its own heading"."""
+    heading = entry.source.heading_path[-1] if entry.source.heading_path else entry.title
+    return f"{Path(entry.source.file).stem}#{heading}"
+
+
+def export_glossary(approved: Sequence[ApprovedTerm], base: Knowledge | None = None) -> str:
+    """The approved terms as glossary.toml `[[term]]` tables, in a stable order, each with a
+    comment naming who approved it and when. A correction keeps its built-in's id (its table
+    replaces the built-in's: `merge_glossary` does that); a new term gets an id from its English
+    name or abbreviation, else "team-<n>".
+
+    With `base` (the knowledge file the terms were approved against), terms it already holds are
+    left out, a correction keeps its built-in's related terms, phrasings and links, and the
+    related article section is written as a heading link; without it, sections and related
+    terms are left out.
+    """
+    rows = sorted(_live(approved), key=_order)
+    if base is not None:
+        rows = [a for a in rows if not _already_in(base, a)]
+    taken = {e.id.removeprefix("term:") for e in base.terms()} if base is not None else set()
+    blocks = []
+    for row in rows:
+        term = row.term
+        replaced = base.get(row.key) if base is not None else None
+        if replaced is not None and replaced.kind != "term":
+            replaced = None
+        correction = row.key.startswith("term:") and (base is None or replaced is not None)
+        if correction:
+            term_id = row.key.removeprefix("term:")
+        else:
+            number = row.key.partition(":")[2]
+            term_id = next(
+                (
+                    s
+                    for s in (_slug(term.en), _slug(term.abbr))
+                    if s and s not in taken and not s.startswith("team-")
+                ),
+                f"team-{_slug(number) or len(taken) + 1}",
+            )
+        taken.add(term_id)
+        zh = term.zh.strip() or term.en.strip()
+        en, abbr = term.en.strip(), term.abbr.strip()
+        names = term.names + [n for n in (replaced.aliases if replaced else ()) if n]
+        head = {compact(zh), compact(en), compact(abbr)}
+        aliases: list[str] = []
+        for name in names:
+            if compact(name) not in head and compact(name) not in {compact(a) for a in aliases}:
+                aliases.append(name)
+        definition = term.definition.strip()
+        lines = [f"# {OVERLAY_ARTICLE} · approved by {row.approved_by} on {row.approved_on}"]
+        if correction:
+            lines.append(f"# corrects term '{term_id}': this table replaces the built-in one")
+        lines += ["[[term]]", f"id = {_toml_string(term_id)}", f"zh = {_toml_string(zh)}"]
+        if en:
+            lines.append(f"en = {_toml_string(en)}")
+        if abbr:
+            lines.append(f"abbr = {_toml_string(abbr)}")
+        lines.append(f"aliases = {_toml_list(aliases)}")
+        if replaced is not None:
+            keys = {compact(n) for n in names}
+            phrasings = [p for p in replaced.phrasings if compact(p) not in keys]
+            if phrasings:
+                lines.append(f"phrasings = {_toml_list(phrasings)}")
+        theme = term.theme.strip() or (replaced.theme if replaced else THEMES[0])
+        lines += [f"theme = {_toml_string(theme)}", f"definition = {_toml_string(definition)}"]
+        if replaced and replaced.gloss and _normalized(replaced.text) == _normalized(definition):
+            lines.append(f"gloss = {_toml_string(replaced.gloss)}")
+        sections: list[str] = []
+        if base is not None:
+            ids = [*(replaced.sections if replaced else ()), term.section_id]
+            for section_id in ids:
+                section = base.get(section_id) if section_id else None
+                if section is not None and section.kind == "section":
+                    link = _heading_link(section)
+                    if link not in sections:
+                        sections.append(link)
+        if sections:
+            lines.append(f"sections = {_toml_list(sections)}")
+        related = [
+            r.removeprefix("term:")
+            for r in (replaced.related if replaced else ())
+            if r.startswith("term:") and base is not None and base.get(r) is not None
+        ]
+        if related:
+            lines.append(f"related = {_toml_list(related)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def merge_glossary(
+    glossary_text: str, approved: Sequence[ApprovedTerm], base: Knowledge | None = None
+) -> str:
+    """glossary.toml text with the approved terms in: the tables of corrected terms removed,
+    the export appended. What `python -m bot knowledge export --into` writes."""
+    exported = export_glossary(approved, base)
+    corrected = set(re.findall(r"^# corrects term '([^']+)'", exported, flags=re.M))
+    lines = glossary_text.splitlines()
+    keep = [True] * len(lines)
+    n = 0
+    while n < len(lines):
+        if lines[n].strip() != "[[term]]":
+            n += 1
+            continue
+        end = n + 1
+        while end < len(lines) and not lines[end].lstrip().startswith("["):
+            end += 1
+        body = lines[n:end]
+        term_id = next(
+            (m.group(1) for line in body if (m := re.match(r'\s*id\s*=\s*"([^"]*)"', line))), ""
+        )
+        if term_id in corrected:
+            # The table, without the comments and blank lines that lead into the next one.
+            stop = end
+            while stop > n + 1 and (
+                not lines[stop - 1].strip() or lines[stop - 1].lstrip().startswith("#")
+            ):
+                stop -= 1
+            for i in range(n, stop):
+                keep[i] = False
+        n = end
+    text = "\n".join(line for line, k in zip(lines, keep, strict=True) if k).rstrip("\n")
+    return f"{text}\n\n{exported}" if exported else f"{text}\n"
