@@ -81,7 +81,9 @@ HELP_COMMANDS = (
     "• `/aigc unsubscribe` — 停止本频道的日报 (stop it)\n"
     "• `/aigc subscriptions` — 本工作区订阅了日报的频道 (subscribed channels)\n"
     "• `/aigc digest` — 预览今天的日报；`/aigc digest post` 现在就发到本频道 (preview / post now)\n"
-    "• `/aigc stats` — 最近 7 天大家问得最多的条目和知识库缺的话题 (most asked entries, gaps)"
+    "• `/aigc stats` — 最近 7 天大家问得最多的条目和知识库缺的话题 (most asked entries, gaps)\n"
+    "• `/aigc teach [术语]` — 教我一个新词，知识编辑审核后生效 (teach me a term; an editor "
+    "reviews it)"
 )
 HELP_PRIVACY = (
     "*隐私 / Privacy*\n"
@@ -367,3 +369,193 @@ STATS_FOOTER = (
     "只统计公开频道里的提问，只显示条目和话题，不显示任何人的原话，不记录提问人。"
     "私信和私有频道里的提问不计入。"
 )
+
+# --- teaching the bot (issue 12): feedback, suggestions, review -----------------------------------
+# Buttons under every answer. A vote is acknowledged to the voter alone, never in the channel.
+VOTE_UP_BUTTON = {"zh": "👍 有帮助", "en": "👍 Helpful"}
+VOTE_DOWN_BUTTON = {"zh": "👎 没帮上", "en": "👎 Not helpful"}
+CORRECT_BUTTON = {"zh": "纠正", "en": "Correct it"}
+TEACH_BUTTON = {"zh": "教我这个词", "en": "Teach me this term"}
+SHORTCUT_TEACH_BUTTON = {"zh": "教我一个新词", "en": "Teach me a new term"}
+VOTE_THANKS = {
+    "zh": "感谢反馈！（只有你能看到；想改主意，再按一次另一个按钮。）",
+    "en": "Thanks for the feedback! (Only you see this; press the other button to change it.)",
+}
+# An answer from an approved team term. {user}: the approver's id, shown as a mention.
+TEAM_ADDITION = {
+    "zh": "团队补充 · 由 <@{user}> 于 {date} 审核通过",
+    "en": "团队补充 (team addition) · approved by <@{user}> on {date}",
+}
+TEAM_ADDITION_UNNAMED = {"zh": "团队补充 · {date} 审核通过", "en": "团队补充 (team addition) · {date}"}
+
+# The 👎 modal.
+FEEDBACK_TITLE = {"zh": "反馈", "en": "Feedback"}
+FEEDBACK_ABOUT = {
+    "zh": "关于：*{title}*\n已记下你的 👎，谢谢。",
+    "en": "About: *{title}*\nYour 👎 is noted, thank you.",
+}
+FEEDBACK_WANTED_LABEL = {"zh": "你想找的是什么？", "en": "What were you looking for?"}
+FEEDBACK_WANTED_HINT = {
+    "zh": "选填。只用来改进知识库，不会显示你的名字。",
+    "en": "Optional. Used only to improve the knowledge base, never shown with your name.",
+}
+FEEDBACK_MORE_LABEL = {"zh": "还可以", "en": "You can also"}
+FEEDBACK_SUGGEST_OPTION = {"zh": "建议一个更好的解释", "en": "Suggest a better explanation"}
+SEND = {"zh": "发送", "en": "Send"}
+CANCEL = {"zh": "取消", "en": "Cancel"}
+CLOSE = {"zh": "关闭", "en": "Close"}
+
+# The suggest / correct modal (titles and buttons: at most 24 characters, Slack's limit).
+SUGGEST_TITLE = {"zh": "教我一个词", "en": "Teach me a term"}
+CORRECT_TITLE = {"zh": "纠正解释", "en": "Correct a definition"}
+EDIT_TITLE = {"zh": "修改后通过", "en": "Edit and approve"}
+SUGGEST_SUBMIT = {"zh": "提交审核", "en": "Submit"}
+APPROVE_SUBMIT = {"zh": "通过", "en": "Approve"}
+SUGGEST_INTRO = {
+    "zh": "提交后由知识编辑审核；通过后，大家用 `/aigc`、@我 或私信都能查到。",
+    "en": "An editor reviews it; once approved, everyone can look it up with `/aigc`, "
+    "a mention or a DM.",
+}
+CORRECT_INTRO = {
+    "zh": "你在纠正：*{title}*。提交后由知识编辑审核，通过后替换现在的解释。",
+    "en": "You are correcting *{title}*. An editor reviews it; once approved, it replaces "
+    "the current explanation.",
+}
+EDIT_INTRO = {
+    "zh": "建议 #{id}，<@{user}> 提交。改好后点“通过”，马上生效。",
+    "en": "Suggestion #{id} from <@{user}>. Edit it, then Approve: it goes live at once.",
+}
+FIELD_LABELS = {
+    "zh": {"zh": "中文名", "en": "Chinese name"},
+    "en": {"zh": "英文名", "en": "English name"},
+    "abbr": {"zh": "缩写", "en": "Abbreviation"},
+    "aliases": {"zh": "别名和日常说法", "en": "Aliases and everyday phrasings"},
+    "definition": {"zh": "解释", "en": "Definition"},
+    "theme": {"zh": "主题", "en": "Theme"},
+    "section_id": {"zh": "相关文章段落", "en": "Related article heading"},
+}
+NAME_HINT = {
+    "zh": "中文名和英文名至少填一个。",
+    "en": "Give a Chinese name, an English name, or both.",
+}
+ALIASES_HINT = {
+    "zh": "每行一个，或用逗号、顿号分开：大家平时怎么叫它、怎么问它。",
+    "en": "One per line, or separated by commas: what people call it and how they ask.",
+}
+DEFINITION_HINT = {
+    "zh": "最多 {limit} 字，第一句话先说它是什么。",
+    "en": "At most {limit} characters; say what it is in the first sentence.",
+}
+PICK_ONE = {"zh": "请选择", "en": "Choose one"}
+# Why a field of the suggest modal was refused (knowledge.overlay.check_term's codes), shown
+# under that field. {detail}: what check_term names (the entry that owns a name ...).
+TERM_PROBLEMS = {
+    "required": {"zh": "这一项必填。", "en": "This is required."},
+    "name_required": {
+        "zh": "中文名和英文名至少填一个。",
+        "en": "Give a Chinese name or an English name.",
+    },
+    "too_long": {"zh": "太长了{detail}。", "en": "Too long{detail}."},
+    "name_taken": {
+        "zh": "这个名字已经属于“{detail}”。想改它的解释，请在它的答案下点“纠正”。",
+        "en": "This name already belongs to “{detail}”. To change its explanation, press "
+        "“Correct it” under its answer.",
+    },
+    "duplicate_name": {
+        "zh": "同一个名字填了两次：{detail}",
+        "en": "The same name is given twice: {detail}",
+    },
+    "unknown_theme": {"zh": "请从列表里选一个主题。", "en": "Pick a theme from the list."},
+    "unknown_section": {
+        "zh": "这个段落已不在知识库里，请重新选。",
+        "en": "That heading is no longer in the knowledge base; pick another.",
+    },
+    "unsafe_text": {
+        "zh": "不能包含 @提及、频道提醒（@channel）、链接标记或控制字符。",
+        "en": "No mentions, channel alerts (@channel), link markup or control characters.",
+    },
+    "other": {"zh": "这一项不符合要求（{code}）。", "en": "This field is not valid ({code})."},
+}
+TOO_LONG_LIMIT = {"zh": "（最多 {limit} 字）", "en": " (at most {limit} characters)"}
+SUGGESTION_SUBMITTED = {
+    "zh": "已提交，等待编辑审核（建议 #{id}：{name}）。审核结果我会私信告诉你。",
+    "en": "Submitted, waiting for an editor's review (suggestion #{id}: {name}). "
+    "I'll DM you the outcome.",
+}
+SUGGESTION_APPROVED_DM = {
+    "zh": "你的建议 #{id}“{name}”已由 <@{editor}> 审核通过，现在就能查到：`/aigc {name}`。",
+    "en": "Your suggestion #{id} “{name}” was approved by <@{editor}>; look it up now: "
+    "`/aigc {name}`.",
+}
+SUGGESTION_EDITED_NOTE = {
+    "zh": "（编辑在通过前做了修改。）",
+    "en": "(The editor made changes before approving it.)",
+}
+SUGGESTION_REJECTED_DM = {
+    "zh": "你的建议 #{id}“{name}”没有通过 <@{editor}> 的审核。原因：{reason}",
+    "en": "Your suggestion #{id} “{name}” was not approved by <@{editor}>. Reason: {reason}",
+}
+REVIEW_NOT_EDITOR = {
+    "zh": "只有知识编辑（KNOWLEDGE_EDITORS）能审核建议。",
+    "en": "Only knowledge editors (KNOWLEDGE_EDITORS) can review suggestions.",
+}
+REVIEW_ALREADY_DECIDED = {
+    "zh": "建议 #{id} 已经有人处理过了，首页已刷新。",
+    "en": "Suggestion #{id} was already decided; your Home is refreshed.",
+}
+REVIEW_GONE = {"zh": "找不到建议 #{id}。", "en": "Suggestion #{id} was not found."}
+REVIEW_APPROVED = {
+    "zh": "已通过建议 #{id}“{name}”，几秒内在本工作区生效，并已私信告诉提交人。",
+    "en": "Approved suggestion #{id} “{name}”: live in this workspace within seconds; the "
+    "submitter has been told.",
+}
+REVIEW_REJECTED = {
+    "zh": "已拒绝建议 #{id}“{name}”，并已私信告诉提交人原因。",
+    "en": "Rejected suggestion #{id} “{name}”; the submitter has been told why.",
+}
+REJECT_TITLE = {"zh": "拒绝建议", "en": "Reject suggestion"}
+REJECT_SUBMIT = {"zh": "拒绝", "en": "Reject"}
+REJECT_REASON_LABEL = {"zh": "原因（会私信给提交人）", "en": "Reason (sent to the submitter)"}
+REJECT_ABOUT = {"zh": "建议 #{id}：*{name}*", "en": "Suggestion #{id}: *{name}*"}
+TEACH_USAGE = {
+    "zh": "用法：`/aigc teach [术语]`，打开表单教我一个新词。",
+    "en": "Usage: `/aigc teach [term]` opens a form to teach me a new term.",
+}
+MODAL_FAILED = {
+    "zh": "没能打开表单（Slack 拒绝了，可能是点得太久之前）。请再试一次。",
+    "en": "I couldn't open the form (Slack refused it; the click may be too old). "
+    "Please try again.",
+}
+
+# App Home: the review queue (editors only), how to name editors, answer feedback counts.
+HOME_REVIEW_TITLE = "待审核的建议 / Suggestions to review"
+HOME_REVIEW_NONE = "没有待审核的建议。/ Nothing to review right now."
+HOME_REVIEW_MORE = "还有 {count} 条，处理完上面的再来看。/ {count} more after these."
+HOME_REVIEW_NEW = "新术语 / New term"
+HOME_REVIEW_CORRECTION = "纠正 / Correction: *{title}*"
+HOME_REVIEW_BY = "#{id} · <@{user}> 提交 / submitted · {date} · {origin}"
+HOME_REVIEW_UNCHANGED = "（和现在的解释一样）/ (same as now)"
+REVIEW_ORIGINS = {
+    "no_answer": "没答上的问题 / unanswered question",
+    "correct": "纠正按钮 / Correct button",
+    "teach": "/aigc teach",
+    "shortcut": "消息快捷方式 / message shortcut",
+    "feedback": "👎 反馈 / 👎 feedback",
+    "report": "每周报告 / weekly report",
+}
+APPROVE_BUTTON = "通过 / Approve"
+EDIT_APPROVE_BUTTON = "修改后通过 / Edit & approve"
+REJECT_BUTTON = "拒绝 / Reject"
+HOME_NO_EDITORS = (
+    "*还没有指定知识编辑* / *No knowledge editors yet*\n"
+    "大家提交的建议会排队等待审核（现在 {count} 条）。请管理员设置环境变量 `KNOWLEDGE_EDITORS`："
+    "Slack 用户 ID 和/或用户组，用逗号分开，例如 `KNOWLEDGE_EDITORS=U012ABCDEF,@ai-editors`，"
+    "然后重启应用。\n"
+    "Suggestions wait in the queue ({count} now). An admin sets `KNOWLEDGE_EDITORS` to Slack "
+    "user ids and/or user groups, comma-separated (e.g. `U012ABCDEF,@ai-editors`), and "
+    "restarts the app."
+)
+HOME_VOTES_TITLE = "答案反馈 / Answer feedback"
+HOME_VOTES_NONE = "还没有人评价过答案。/ No votes on answers yet."
+VOTE_COUNTS = "👍 {up} · 👎 {down}"
+STATS_VOTES = "答案反馈（👎 最多的在前，只有次数）"

@@ -31,7 +31,8 @@ DEFAULT_QUERY_LOG_DAYS = 90
 SALT_FILENAME = "query_log_salt"
 # The bot scopes the manifest asks for; OAuth installs request the same ones.
 # chat:write.public: shares and digests in public channels without /invite; the *:read scopes:
-# conversations.info, to tell before accepting `/aigc subscribe` whether the bot can post there.
+# conversations.info, to tell before accepting `/aigc subscribe` whether the bot can post there;
+# usergroups:read: the members of the user groups KNOWLEDGE_EDITORS names (bot/editors.py).
 BOT_SCOPES = (
     "commands",
     "chat:write",
@@ -42,6 +43,7 @@ BOT_SCOPES = (
     "groups:read",
     "im:read",
     "mpim:read",
+    "usergroups:read",
 )
 
 
@@ -87,6 +89,12 @@ VARIABLES = (
         "ANSWER_CACHE_SIZE", ("http", "socket"), "rendered replies cached (default 2048, 0 off)"
     ),
     Variable("KNOWLEDGE_FILE", _ALL, "the knowledge file (default knowledge/aigc.json)"),
+    Variable(
+        "KNOWLEDGE_EDITORS",
+        ("http", "socket"),
+        "who reviews suggested terms: Slack user ids (U…/W…) and/or user groups (@handle or "
+        "S…), comma-separated",
+    ),
     Variable("LOG_LEVEL", _ALL, "DEBUG, INFO (default), WARNING …"),
 )
 _NAMES = frozenset(v.name for v in VARIABLES)
@@ -135,6 +143,8 @@ class Settings:
     web_concurrency: int = 2  # gunicorn worker processes
     answer_cache_size: int = 2048  # rendered replies kept per process; 0 turns the cache off
     knowledge_file: Path | None = None
+    # KNOWLEDGE_EDITORS, validated: user ids (U…/W…), user-group ids (S…), handles (@ai-editors).
+    knowledge_editors: tuple[str, ...] = ()
 
     @property
     def oauth_enabled(self) -> bool:
@@ -257,6 +267,15 @@ class Settings:
                     'print(Fernet.generate_key().decode())"`'
                 )
 
+        editors, bad_editors = parse_knowledge_editors(get("KNOWLEDGE_EDITORS") or "")
+        if bad_editors:
+            shown = ", ".join(repr(name) for name in bad_editors)
+            problems.append(
+                f"KNOWLEDGE_EDITORS has {shown}: give Slack user ids (U012ABCDEF, W012ABCDEF), "
+                "user-group ids (S012ABCDEF) or user-group handles (@ai-editors), "
+                "comma-separated (find a member's id in their profile: ⋯ → Copy member ID)"
+            )
+
         if problems:
             raise SettingsError(mode, problems)
 
@@ -279,7 +298,28 @@ class Settings:
             web_concurrency=int(workers),
             answer_cache_size=int(cache_size),
             knowledge_file=Path(knowledge_file) if knowledge_file else None,
+            knowledge_editors=editors,
         )
+
+
+_EDITOR_NAME = re.compile(r"[UWS][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79}")
+
+
+def parse_knowledge_editors(value: str) -> tuple[tuple[str, ...], list[str]]:
+    """KNOWLEDGE_EDITORS -> (the names, each once, in order; the ones that are not a user id,
+    a user-group id or a user-group handle). Commas or spaces separate; a handle is folded to
+    lower case, as Slack keeps handles."""
+    names: list[str] = []
+    bad: list[str] = []
+    for raw in re.split(r"[,\s]+", value.strip()):
+        if not raw:
+            continue
+        name = raw.lower() if raw.startswith("@") else raw
+        if _EDITOR_NAME.fullmatch(name):
+            names.append(name)
+        else:
+            bad.append(raw)
+    return tuple(dict.fromkeys(names)), bad
 
 
 def _bad_fernet_keys(value: str) -> str | None:

@@ -40,6 +40,25 @@ answers; `replace_original` / `delete_original` act on the message a button was 
 cannot replace through the command's response_url (the answer comes as a second message;
 slackapi/bolt-python#1268, slackapi/bolt-js#2287).
 
+**Modals** (views.open, views.push, views.update): each person has a stack of at most 3 views
+(`push_limit_reached` past it). views.open and views.push need a trigger id the stand-in issued
+with `trigger()` (`FakeSlack.trigger` plays Slack giving one to an interaction): unknown
+`invalid_trigger_id`, older than 3 seconds `expired_trigger_id`, used before
+`exchanged_trigger_id`. A view is checked with slack_sdk's View model and the rules it leaves
+out: type modal, a title, `submit` when there is an input block, at most 100 blocks, block
+ids unique, option lists within Slack's limits (invalid_arguments with the reasons). views.update
+takes `view_id` or `external_id` (`not_found` otherwise) and a `hash` that must be the view's
+current one (`hash_conflict`). `view_submission()` builds the payload Slack sends when the person
+submits their top view (refusing what Slack's client would not submit: a required input left
+empty, text over its max_length, an option the view does not offer); `apply_view_ack()` takes the
+app's answer to it as Slack does (close, `clear`, `update`, `push`, or `errors` keyed by the
+block ids of input blocks, which stay open). `press_in_view()` builds a button press in a
+person's Home or modal. views.publish keeps each person's Home (`home_of()`).
+
+**User groups** declared with `add_usergroup()`: `usergroups.list` and
+`usergroups.users.list` (GET, as slack_sdk sends them) need `usergroups:read`; an unknown group
+answers `no_such_subteam`.
+
 Faults on top: `fail()` answers `{"ok": false, "error": ...}` for a method (optionally one
 channel); `script()` queues one-off answers per method: a 429 with Retry-After, a 500/503, an
 `ok: false` error, a hang past the client's timeout (`hang=`, cut short by `release()`), or a
@@ -78,6 +97,9 @@ MANIFEST = Path(__file__).resolve().parents[2] / "manifest.json"
 # Slack's documented limits (Block Kit reference; "Handling user interaction" for response_url).
 MAX_MESSAGE_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
+MAX_MODAL_BLOCKS = 100
+MAX_VIEW_STACK = 3
+TRIGGER_LIFETIME = 3.0  # seconds a trigger_id can open or push a view
 MAX_TEXT_OBJECT = 3000
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60  # seconds
@@ -89,6 +111,11 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "oauth.v2.access": (),
     "views.publish": (),
+    "views.open": (),
+    "views.push": (),
+    "views.update": (),
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.users.list": ("usergroups:read",),
     "chat.postMessage": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
     "chat.update": ("chat:write",),
@@ -210,7 +237,48 @@ def view_errors(view: Any) -> list[str]:
     return block_kit_errors(view.get("blocks") or [], MAX_HOME_BLOCKS)
 
 
+def _input_blocks(view: dict) -> list[dict]:
+    return [b for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("type") == "input"]
+
+
+def modal_errors(view: Any) -> list[str]:
+    """Why views.open / views.push / views.update would refuse this view."""
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except ValueError:
+            return ["view is not valid JSON"]
+    if not isinstance(view, dict):
+        return ["view must be an object"]
+    if view.get("type") != "modal":
+        return ["a modal's type must be modal"]
+    errors = []
+    if not (view.get("title") or {}).get("text"):
+        errors.append("a modal needs a title")
+    if _input_blocks(view) and not view.get("submit"):
+        errors.append("must define submit to use an input block in modals")
+    for key in ("title", "submit", "close"):
+        if view.get(key) is not None and (view[key] or {}).get("type") != "plain_text":
+            errors.append(f"{key} must be a plain_text object")
+    try:
+        View(**view).to_dict()
+    except (SlackObjectFormationError, TypeError, ValueError) as error:
+        errors.append(str(error))
+    return errors + block_kit_errors(view.get("blocks") or [], MAX_MODAL_BLOCKS)
+
+
 # --- the model -----------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenView:
+    """A view a person has open (a modal in their stack, or their Home)."""
+
+    id: str
+    user: str
+    view: dict
+    hash: str
+    errors: dict = field(default_factory=dict)  # the last `errors` response_action
 
 
 @dataclass(frozen=True)
@@ -311,6 +379,12 @@ class FakeSlack:
         self._failures: dict[tuple[str, str | None], str] = {}
         self._scripts: dict[str, list[Scripted]] = {}
         self._posts = 0
+        self._triggers: dict[str, tuple[str, float, bool]] = {}  # id -> (user, issued, used)
+        self._views: dict[str, OpenView] = {}
+        self._stacks: dict[str, list[str]] = {}  # user -> open modal ids, root first
+        self._homes: dict[str, OpenView] = {}
+        self._usergroups: dict[str, tuple[str, list[str]]] = {}  # id -> (handle, members)
+        self._ids = 0
         self._changed = threading.Condition()
         self._released = threading.Event()
         fake = self
@@ -330,6 +404,9 @@ class FakeSlack:
                         params = {k: v[-1] for k, v in parse_qs(raw).items()}
                 except ValueError:
                     params = {"__unparsable__": raw}
+                query = self.path.partition("?")[2]  # GET methods (usergroups.*) send params here
+                if query and isinstance(params, dict):
+                    params = {**{k: v[-1] for k, v in parse_qs(query).items()}, **params}
                 call = Call(method, self.path, params, dict(self.headers))
                 answer = fake._respond(call)
                 if answer is None:  # close the connection without a word
@@ -361,6 +438,8 @@ class FakeSlack:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
                     self.close_connection = True
+
+            do_GET = do_POST
 
             def log_message(self, *args) -> None:
                 pass
@@ -403,6 +482,141 @@ class FakeSlack:
         with self._changed:
             self._conversations[id] = conversation
         return conversation
+
+    def trigger(self, user: str) -> str:
+        """Issue a trigger_id for an interaction by `user` (a press, a command, a shortcut):
+        it may open or push one view within 3 seconds."""
+        trigger_id = f"{self._new_id('')}.{int(self.now() * 1000)}.t{len(self._triggers)}"
+        with self._changed:
+            self._triggers[trigger_id] = (user, self.now(), False)
+        return trigger_id
+
+    def add_usergroup(self, id: str, handle: str, members: Iterable[str]) -> None:
+        """Declare a user group (S…) with its handle (without @) and members."""
+        with self._changed:
+            self._usergroups[id] = (handle, list(members))
+
+    def open_view(self, user: str) -> dict | None:
+        """The view on top of `user`'s modal stack, as the app last set it (None: no modal)."""
+        with self._changed:
+            stack = self._stacks.get(user) or []
+            return self._views[stack[-1]].view if stack else None
+
+    def view_errors_shown(self, user: str) -> dict:
+        """The inline errors the top modal of `user` shows (block id -> message)."""
+        with self._changed:
+            stack = self._stacks.get(user) or []
+            return dict(self._views[stack[-1]].errors) if stack else {}
+
+    def home_of(self, user: str) -> dict | None:
+        """The Home view last published for `user`."""
+        with self._changed:
+            home = self._homes.get(user)
+            return home.view if home is not None else None
+
+    def view_submission(self, user: str, values: dict | None = None) -> dict:
+        """The payload Slack sends when `user` submits their top modal with `values` (block id
+        -> text, an option value, or a list of values for checkboxes); inputs not given keep
+        their initial values. Raises AssertionError where Slack's client would not submit."""
+        with self._changed:
+            stack = self._stacks.get(user) or []
+            if not stack:
+                raise AssertionError(f"{user} has no modal open")
+            opened = self._views[stack[-1]]
+        state = _state_of(opened.view, values or {})
+        view = {**self._view_answer(opened), "state": {"values": state}}
+        return {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "aigc-team"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "api_app_id": "A0AIGCAPP1",
+            "token": "legacy-verification-token",
+            "trigger_id": self.trigger(user),
+            "view": view,
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+    def apply_view_ack(self, user: str, body: str) -> dict:
+        """Act on the app's answer to `user`'s view_submission as Slack does, and return it
+        (parsed). Raises AssertionError where Slack would refuse it (the person would see
+        "We had some trouble connecting")."""
+        answer = json.loads(body) if body.strip() else {}
+        action = answer.get("response_action")
+        with self._changed:
+            stack = self._stacks.get(user) or []
+            if not stack:
+                raise AssertionError(f"{user} has no modal open")
+            top = self._views[stack[-1]]
+            if action is None:
+                stack.pop()
+            elif action == "clear":
+                stack.clear()
+            elif action == "errors":
+                inputs = {b.get("block_id") for b in _input_blocks(top.view)}
+                errors = answer.get("errors") or {}
+                if not errors or not set(errors) <= inputs:
+                    raise AssertionError(f"errors must name input blocks {inputs}: {errors}")
+                top.errors = dict(errors)
+            elif action in ("update", "push"):
+                problems = modal_errors(answer.get("view"))
+                if problems:
+                    raise AssertionError(f"Slack would refuse this view: {problems}")
+                if action == "push" and len(stack) >= MAX_VIEW_STACK:
+                    raise AssertionError("push_limit_reached")
+                if action == "update":
+                    top.view, top.hash, top.errors = answer["view"], self._new_hash(), {}
+                else:
+                    pushed = OpenView(self._new_id("V"), user, answer["view"], self._new_hash())
+                    self._views[pushed.id] = pushed
+                    stack.append(pushed.id)
+            else:
+                raise AssertionError(f"unknown response_action {action!r}")
+            self._changed.notify_all()
+        return answer
+
+    def press_in_view(
+        self, user: str, action_id: str, *, block_id: str | None = None, home: bool = True
+    ) -> dict:
+        """The block_actions payload of `user` pressing the button `action_id` (in the block
+        `block_id`, if given) of their Home (or, `home=False`, their top modal)."""
+        with self._changed:
+            if home:
+                opened = self._homes.get(user)
+            else:
+                stack = self._stacks.get(user) or []
+                opened = self._views[stack[-1]] if stack else None
+        if opened is None:
+            raise AssertionError(f"{user} has no such view open")
+        for block in opened.view.get("blocks") or []:
+            if block_id is not None and block.get("block_id") != block_id:
+                continue
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action_id:
+                    return {
+                        "type": "block_actions",
+                        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+                        "api_app_id": "A0AIGCAPP1",
+                        "token": "legacy-verification-token",
+                        "container": {"type": "view", "view_id": opened.id},
+                        "trigger_id": self.trigger(user),
+                        "team": {"id": TEAM, "domain": "aigc-team"},
+                        "enterprise": None,
+                        "is_enterprise_install": False,
+                        "view": {**opened.view, "id": opened.id, "hash": opened.hash},
+                        "actions": [
+                            {
+                                "action_id": action_id,
+                                "block_id": block.get("block_id") or "b",
+                                "text": element.get("text"),
+                                "value": element.get("value", ""),
+                                "type": "button",
+                                "action_ts": "1700000001.000300",
+                            }
+                        ],
+                    }
+        raise AssertionError(f"no button {action_id} in {user}'s view")
 
     def response_url(
         self,
@@ -462,6 +676,11 @@ class FakeSlack:
             self._failures.clear()
             self._scripts.clear()
             self._conversations.clear()
+            self._triggers.clear()
+            self._views.clear()
+            self._stacks.clear()
+            self._homes.clear()
+            self._usergroups.clear()
             self._clock_offset = 0.0
             self.scopes = self._granted
             now = self.now()
@@ -610,15 +829,138 @@ class FakeSlack:
         if method == "views.publish":
             errors = view_errors(params.get("view"))
             if errors:
-                return {
-                    "ok": False,
-                    "error": "invalid_arguments",
-                    "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
-                }
-            return {"ok": True}
+                return _invalid_arguments(errors)
+            return self._publish(params)
+        if method in ("views.open", "views.push", "views.update"):
+            return self._open_view(method, params)
+        if method == "usergroups.list":
+            return self._usergroups_list(params)
+        if method == "usergroups.users.list":
+            return self._usergroup_members(params)
         if method == "conversations.info":
             return self._conversation_info(str(channel or ""))
         return {"ok": True}
+
+    # --- views ---------------------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        with self._changed:
+            self._ids += 1
+            return f"{prefix}{self._ids:08d}"
+
+    def _use_trigger(self, trigger_id: Any) -> tuple[str | None, str | None]:
+        """(the user the trigger was issued for, None) or (None, Slack's error code)."""
+        with self._changed:
+            issued = self._triggers.get(str(trigger_id or ""))
+            if issued is None:
+                return None, "invalid_trigger_id"
+            user, at, used = issued
+            if used:
+                return None, "exchanged_trigger_id"
+            if self.now() - at > TRIGGER_LIFETIME:
+                return None, "expired_trigger_id"
+            self._triggers[str(trigger_id)] = (user, at, True)
+            return user, None
+
+    def _open_view(self, method: str, params: dict) -> dict:
+        view = params.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                return _invalid_arguments(["view is not valid JSON"])
+        if method == "views.update":
+            with self._changed:
+                key = params.get("view_id")
+                if not key and params.get("external_id"):
+                    key = next(
+                        (
+                            v.id
+                            for v in self._views.values()
+                            if v.view.get("external_id") == params["external_id"]
+                        ),
+                        None,
+                    )
+                current = self._views.get(str(key or ""))
+            if current is None:
+                return {"ok": False, "error": "not_found"}
+            if params.get("hash") and params["hash"] != current.hash:
+                return {"ok": False, "error": "hash_conflict"}
+            errors = modal_errors(view)
+            if errors:
+                return _invalid_arguments(errors)
+            with self._changed:
+                current.view, current.hash, current.errors = view, self._new_hash(), {}
+                self._changed.notify_all()
+            return {"ok": True, "view": self._view_answer(current)}
+        errors = modal_errors(view)
+        if errors:
+            return _invalid_arguments(errors)
+        user, refused = self._use_trigger(params.get("trigger_id"))
+        if refused:
+            return {"ok": False, "error": refused}
+        with self._changed:
+            stack = self._stacks.setdefault(str(user), [])
+            if method == "views.open":
+                stack.clear()  # a new modal replaces whatever the person had open
+            elif not stack:
+                return {"ok": False, "error": "not_found"}
+            elif len(stack) >= MAX_VIEW_STACK:
+                return {"ok": False, "error": "push_limit_reached"}
+            opened = OpenView(self._new_id("V"), str(user), view, self._new_hash())
+            self._views[opened.id] = opened
+            stack.append(opened.id)
+            self._changed.notify_all()
+        return {"ok": True, "view": self._view_answer(opened)}
+
+    def _new_hash(self) -> str:
+        return self._new_id("h.")
+
+    def _view_answer(self, opened: OpenView) -> dict:
+        stack = self._stacks.get(opened.user) or [opened.id]
+        return {
+            **opened.view,
+            "id": opened.id,
+            "hash": opened.hash,
+            "team_id": TEAM,
+            "root_view_id": stack[0],
+            "state": {"values": {}},
+        }
+
+    def _publish(self, params: dict) -> dict:
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        user = str(params.get("user_id") or "")
+        if not user:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._changed:
+            home = self._homes.get(user)
+            if home is None:
+                home = self._homes[user] = OpenView(self._new_id("V"), user, view, "")
+            if params.get("hash") and home.hash and params["hash"] != home.hash:
+                return {"ok": False, "error": "hash_conflict"}
+            home.view, home.hash = view, self._new_hash()
+            self._views[home.id] = home
+            self._changed.notify_all()
+        return {"ok": True, "view": {**view, "id": home.id, "hash": home.hash}}
+
+    def _usergroups_list(self, params: dict) -> dict:
+        with_users = _truthy(params.get("include_users")) or params.get("include_users") == "1"
+        groups = []
+        for group_id, (handle, members) in self._usergroups.items():
+            group = {"id": group_id, "team_id": TEAM, "is_usergroup": True, "handle": handle}
+            group["name"] = handle
+            if with_users:
+                group["users"] = list(members)
+            groups.append(group)
+        return {"ok": True, "usergroups": groups}
+
+    def _usergroup_members(self, params: dict) -> dict:
+        group = self._usergroups.get(str(params.get("usergroup") or ""))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(group[1])}
 
     def _post(self, method: str, params: dict) -> dict:
         channel = str(params.get("channel") or "")
@@ -714,6 +1056,65 @@ class FakeSlack:
             in_channel = body.get("response_type") == "in_channel"
             self._show(issued.channel, body, None if in_channel else issued.user, "response_url")
         return 200, "ok"
+
+
+def _invalid_arguments(errors: list[str]) -> dict:
+    return {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+    }
+
+
+def _options_of(element: dict) -> list[dict]:
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += group.get("options") or []
+    return options
+
+
+def _state_of(view: dict, values: dict) -> dict:
+    """A submitted view's state.values, the way Slack sends it, refusing what its client would
+    not let a person submit."""
+    state: dict = {}
+    for block in _input_blocks(view):
+        block_id, element = block.get("block_id"), block.get("element") or {}
+        kind, action = element.get("type"), element.get("action_id")
+        given = values.get(block_id)
+        if kind == "plain_text_input":
+            text = element.get("initial_value") if given is None else given
+            text = text or None
+            if text is not None and len(text) > int(element.get("max_length") or 3000):
+                raise AssertionError(f"{block_id}: longer than its max_length")
+            if text is not None and len(text) < int(element.get("min_length") or 0):
+                raise AssertionError(f"{block_id}: shorter than its min_length")
+            entry: dict = {"type": kind, "value": text}
+        elif kind in ("static_select", "radio_buttons"):
+            options = _options_of(element)
+            if given is None:
+                chosen = element.get("initial_option")
+            else:
+                chosen = next((o for o in options if o.get("value") == given), None)
+                if chosen is None:
+                    raise AssertionError(f"{block_id}: {given!r} is not one of its options")
+            entry = {"type": kind, "selected_option": chosen}
+            text = chosen
+        elif kind == "checkboxes":
+            options = _options_of(element)
+            chosen_values = list(given or [])
+            chosen = [o for o in options if o.get("value") in chosen_values]
+            if len(chosen) != len(chosen_values):
+                raise AssertionError(f"{block_id}: {given!r} are not all its options")
+            if given is None:
+                chosen = list(element.get("initial_options") or [])
+            entry = {"type": kind, "selected_options": chosen}
+            text = chosen or None
+        else:
+            raise AssertionError(f"{block_id}: the stand-in does not submit {kind} inputs")
+        if text is None and not block.get("optional"):
+            raise AssertionError(f"{block_id} is required: Slack's client will not submit")
+        state[block_id] = {action: entry}
+    return state
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
