@@ -180,6 +180,87 @@ class ProcessedEvent(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
+# Team knowledge (issue 12): votes on answers, suggested terms, the approved overlay per
+# workspace, and the version number every process polls to pick up approvals in seconds.
+VOTE_WANTED_MAX_CHARS = 500
+SUGGESTION_ORIGINS = ("no_answer", "correct", "teach", "shortcut", "feedback", "report")
+SUGGESTION_STATUSES = ("pending", "approved", "rejected")
+SUGGESTION_REASON_MAX_CHARS = 500
+
+
+class AnswerVote(Base):
+    """One person's 👍 (+1) or 👎 (-1) on one entry an answer showed, in one workspace;
+    changeable, one per (team, entry, person). No raw user id: `user_hash` is keyed like the
+    query log's. `wanted`: what the person was looking for (the 👎 modal's free text)."""
+
+    __tablename__ = "answer_votes"
+    __table_args__ = (
+        UniqueConstraint("team_id", "entry_id", "user_hash"),
+        Index(None, "team_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    entry_id: Mapped[str] = mapped_column(String(200))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    vote: Mapped[int] = mapped_column(SmallInteger)  # +1 or -1
+    wanted: Mapped[str | None] = mapped_column(String(VOTE_WANTED_MAX_CHARS))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SuggestionRow(Base):
+    """A term someone proposed (new, or a correction of an entry), waiting for an editor or
+    decided. `submitter` and `reviewer` are Slack user ids: the outcome is DMed to the
+    submitter and an answer says who approved it. `term` is the TeamTerm as JSON."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index(None, "team_id", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    submitter: Mapped[str] = mapped_column(String(32))
+    term: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))  # one of SUGGESTION_ORIGINS
+    status: Mapped[str] = mapped_column(String(16))  # one of SUGGESTION_STATUSES
+    reviewer: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(SUGGESTION_REASON_MAX_CHARS))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TeamTermRow(Base):
+    """An approved term of a workspace's overlay, answering as `key` (the built-in entry id it
+    corrects, or "team:<suggestion id>"). Live while `retired_at` is NULL; retired when undone,
+    superseded by a later approval of the same key, or found in the knowledge file itself
+    (`retired_reason`). Retired rows stay as the record of what was live when."""
+
+    __tablename__ = "team_terms"
+    __table_args__ = (Index(None, "team_id", "retired_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    term: Mapped[str] = mapped_column(Text)
+    suggestion_id: Mapped[int | None] = mapped_column(Integer)
+    approved_by: Mapped[str] = mapped_column(String(32))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_by: Mapped[str | None] = mapped_column(String(32))
+    retired_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class KnowledgeVersion(Base):
+    """One row per workspace whose overlay ever changed: `version` goes up with every change
+    (approval, undo, retirement), and every process polls the table to rebuild what changed."""
+
+    __tablename__ = "knowledge_version"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)
 SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS_TABLE)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES_TABLE)

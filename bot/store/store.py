@@ -13,14 +13,14 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import delete, distinct, exc, func, or_, select, update
+from sqlalchemy import case, delete, distinct, exc, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,12 +42,22 @@ from bot.store.models import (
     SLACK_BOTS_TABLE,
     SLACK_INSTALLATIONS_TABLE,
     SLACK_OAUTH_STATES_TABLE,
+    SUGGESTION_ORIGINS,
+    SUGGESTION_REASON_MAX_CHARS,
+    VOTE_WANTED_MAX_CHARS,
+    AnswerVote,
     DigestPost,
+    KnowledgeVersion,
     ProcessedEvent,
     QueryLog,
     Subscription,
+    SuggestionRow,
+    TeamTermRow,
 )
 from bot.store.tokens import EncryptedInstallationStore, TokenCipher
+
+if TYPE_CHECKING:
+    from knowledge.overlay import ApprovedTerm, TeamTerm
 
 T = TypeVar("T")
 
@@ -85,6 +95,45 @@ class OwnQuestion:
     query: str
     answered_entry_id: str | None
     asked_at: datetime
+
+
+@dataclass(frozen=True)
+class VoteCount:
+    """The 👍 and 👎 one entry got in a workspace."""
+
+    entry_id: str
+    up: int
+    down: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A proposed term and what became of it. `submitter` and `reviewer` are Slack user ids."""
+
+    id: int
+    team_id: str
+    submitter: str
+    term: TeamTerm
+    origin: str  # one of SUGGESTION_ORIGINS
+    status: str  # "pending" | "approved" | "rejected"
+    reviewer: str | None
+    reason: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class SuggestionDecided(Exception):
+    """An editor acted on a suggestion another editor (or another click) already decided."""
+
+    def __init__(self, suggestion: Suggestion) -> None:
+        super().__init__(f"suggestion {suggestion.id} is already {suggestion.status}")
+        self.suggestion = suggestion
+
+
+# Why a team term stopped being live (team_terms.retired_reason).
+RETIRED_UNDONE = "undone"
+RETIRED_SUPERSEDED = "superseded"  # a later approval answers as the same key
+RETIRED_IN_KNOWLEDGE_FILE = "in_knowledge_file"  # the rebuilt knowledge file has it now
 
 
 def hash_user(key: str, team_id: str, user_id: str) -> str:
@@ -715,33 +764,317 @@ class Store:
     def forget_installation_queries(self, *, enterprise_id: str | None, team_id: str | None) -> int:
         """Delete the questions asked in an uninstalled workspace (`team_id`), or with no team,
         in every workspace of an org-wide install: those logged with its `enterprise_id`, and
-        those of the workspaces its subscriptions name. Returns how many."""
+        those of the workspaces its subscriptions name. The votes on answers cast there go
+        too (approved team terms and suggestions stay: docs/OPERATIONS.md). Returns how many
+        questions were deleted."""
 
         def work(session: Session) -> int:
             if team_id:
-                where = QueryLog.team_id == team_id
+                teams: list[str] = [team_id]
             elif enterprise_id:
-                teams = select(Subscription.team_id).where(
-                    Subscription.enterprise_id == enterprise_id
+                teams = list(
+                    session.scalars(
+                        select(Subscription.team_id)
+                        .where(Subscription.enterprise_id == enterprise_id)
+                        .union(
+                            select(QueryLog.team_id).where(QueryLog.enterprise_id == enterprise_id)
+                        )
+                    )
                 )
-                where = or_(QueryLog.enterprise_id == enterprise_id, QueryLog.team_id.in_(teams))
             else:
                 return 0
+            where = QueryLog.team_id.in_(teams)
+            if not team_id:
+                where = or_(QueryLog.enterprise_id == enterprise_id, where)
+            session.execute(delete(AnswerVote).where(AnswerVote.team_id.in_(teams)))
             return session.execute(delete(QueryLog).where(where)).rowcount
 
         return self._transaction("delete the installation's questions", work)
 
     def forget_user(self, team_id: str, user_id: str) -> int:
-        """Delete every question one person asked in one workspace; returns how many."""
+        """Delete every question one person asked in one workspace, and their votes on answers;
+        returns how many questions."""
         user_hash = self._hash_user(team_id, user_id)
 
         def work(session: Session) -> int:
+            session.execute(
+                delete(AnswerVote).where(
+                    AnswerVote.team_id == team_id, AnswerVote.user_hash == user_hash
+                )
+            )
             result = session.execute(
                 delete(QueryLog).where(QueryLog.team_id == team_id, QueryLog.user_hash == user_hash)
             )
             return result.rowcount
 
         return self._transaction("forget the person's questions", work)
+
+    # -- team knowledge: votes -------------------------------------------------------------------
+
+    def record_vote(self, team_id: str, entry_id: str, user_id: str, vote: int) -> None:
+        """A person's 👍 (+1) or 👎 (-1) on an entry; voting again changes their vote."""
+        if vote not in (1, -1):
+            raise ValueError(f"a vote is +1 or -1, not {vote!r}")
+        self._upsert_vote(team_id, entry_id, user_id, vote=vote)
+
+    def record_vote_wish(self, team_id: str, entry_id: str, user_id: str, wanted: str) -> None:
+        """What the person was looking for instead (the 👎 modal's free text, cut to 500
+        characters; empty clears it). The 👎 is recorded too if it was not yet."""
+        text = wanted.strip()[:VOTE_WANTED_MAX_CHARS] or None
+        self._upsert_vote(team_id, entry_id, user_id, wanted=text)
+
+    def _upsert_vote(
+        self,
+        team_id: str,
+        entry_id: str,
+        user_id: str,
+        *,
+        vote: int | None = None,
+        **values: object,
+    ) -> None:
+        user_hash = self._hash_user(team_id, user_id)
+        now = self.now()
+        key = (
+            AnswerVote.team_id == team_id,
+            AnswerVote.entry_id == entry_id,
+            AnswerVote.user_hash == user_hash,
+        )
+        changes = {**values, "updated_at": now}
+        if vote is not None:
+            changes["vote"] = vote
+
+        def change(session: Session) -> bool:
+            return session.execute(update(AnswerVote).where(*key).values(**changes)).rowcount == 1
+
+        def insert(session: Session) -> None:
+            session.add(
+                AnswerVote(
+                    team_id=team_id,
+                    entry_id=entry_id,
+                    user_hash=user_hash,
+                    created_at=now,
+                    **{"vote": -1, **changes},  # a wish alone comes from the 👎 modal
+                )
+            )
+
+        if self._transaction("record the vote", change):
+            return
+        try:
+            self._transaction("record the vote", insert)
+        except exc.IntegrityError:  # the same person's other click, in another process, just now
+            self._transaction("record the vote", change)
+
+    def vote_counts(self, team_id: str, since: datetime | None = None) -> list[VoteCount]:
+        """👍 and 👎 per entry (votes cast or changed since `since`; None: ever), the most 👎
+        first. Counts only: never who voted."""
+        up = func.sum(case((AnswerVote.vote > 0, 1), else_=0)).label("up")
+        down = func.sum(case((AnswerVote.vote < 0, 1), else_=0)).label("down")
+        where = [AnswerVote.team_id == team_id]
+        if since is not None:
+            where.append(AnswerVote.updated_at >= since)
+        query = (
+            select(AnswerVote.entry_id, up, down)
+            .where(*where)
+            .group_by(AnswerVote.entry_id)
+            .order_by(down.desc(), up.desc(), AnswerVote.entry_id)
+        )
+
+        def work(session: Session) -> list[VoteCount]:
+            return [VoteCount(e, int(u or 0), int(d or 0)) for e, u, d in session.execute(query)]
+
+        return self._transaction("count the votes", work)
+
+    # -- team knowledge: suggestions and the overlay ------------------------------------------
+
+    def add_suggestion(self, team_id: str, submitter: str, term: TeamTerm, origin: str) -> int:
+        """Queue a proposed term for the workspace's editors; returns its id."""
+        if origin not in SUGGESTION_ORIGINS:
+            raise ValueError(f"origin must be one of {SUGGESTION_ORIGINS}, not {origin!r}")
+        row = SuggestionRow(
+            team_id=team_id,
+            submitter=submitter,
+            term=encode_term(term),
+            origin=origin,
+            status="pending",
+            created_at=self.now(),
+        )
+
+        def work(session: Session) -> int:
+            session.add(row)
+            session.flush()
+            return row.id
+
+        return self._transaction("save the suggestion", work)
+
+    def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        def work(session: Session) -> Suggestion | None:
+            row = session.get(SuggestionRow, suggestion_id)
+            return None if row is None else _suggestion(row)
+
+        return self._transaction("read the suggestion", work)
+
+    def pending_suggestions(self, team_id: str, limit: int = 20) -> list[Suggestion]:
+        """The workspace's review queue, oldest first."""
+        query = (
+            select(SuggestionRow)
+            .where(SuggestionRow.team_id == team_id, SuggestionRow.status == "pending")
+            .order_by(SuggestionRow.created_at, SuggestionRow.id)
+            .limit(limit)
+        )
+
+        def work(session: Session) -> list[Suggestion]:
+            return [_suggestion(row) for row in session.scalars(query)]
+
+        return self._transaction("read the review queue", work)
+
+    def _decide(
+        self, session: Session, suggestion_id: int, status: str, reviewer: str, **values: object
+    ) -> SuggestionRow:
+        """Mark a pending suggestion decided: exactly one editor's click wins (a conditional
+        UPDATE); the others get SuggestionDecided with what it became."""
+        result = session.execute(
+            update(SuggestionRow)
+            .where(SuggestionRow.id == suggestion_id, SuggestionRow.status == "pending")
+            .values(status=status, reviewer=reviewer, decided_at=self.now(), **values)
+        )
+        row = session.get(SuggestionRow, suggestion_id, populate_existing=True)
+        if row is None:
+            raise LookupError(f"no suggestion {suggestion_id}")
+        if result.rowcount != 1:
+            raise SuggestionDecided(_suggestion(row))
+        return row
+
+    def approve_suggestion(
+        self, suggestion_id: int, reviewer: str, term: TeamTerm | None = None
+    ) -> ApprovedTerm:
+        """Make a suggestion live in its workspace (as edited by the editor, when `term` is
+        given), in one transaction: the suggestion decided, a term that answers as the same key
+        superseded, the new term written, the workspace's version bumped. Raises
+        SuggestionDecided if it was decided already, LookupError if there is no such id."""
+
+        def work(session: Session) -> ApprovedTerm:
+            row = self._decide(session, suggestion_id, "approved", reviewer)
+            live = term if term is not None else decode_term(row.term)
+            if term is not None:
+                row.term = encode_term(term)  # the suggestion records what went live
+            now = self.now()
+            # Bumped first: its row lock makes approvals in one workspace take turns.
+            self._bump_version(session, row.team_id, now)
+            key = live.replaces or f"team:{suggestion_id}"
+            self._retire(session, row.team_id, [key], reviewer, RETIRED_SUPERSEDED, now)
+            session.add(
+                TeamTermRow(
+                    team_id=row.team_id,
+                    key=key,
+                    term=encode_term(live),
+                    suggestion_id=suggestion_id,
+                    approved_by=reviewer,
+                    approved_at=now,
+                )
+            )
+            return _approved(key, live, reviewer, now)
+
+        return self._transaction("approve the suggestion", work)
+
+    def reject_suggestion(self, suggestion_id: int, reviewer: str, reason: str) -> Suggestion:
+        """Decline a suggestion with the editor's reason (for the submitter's DM). Raises
+        SuggestionDecided if it was decided already, LookupError if there is no such id."""
+        text = reason.strip()[:SUGGESTION_REASON_MAX_CHARS]
+
+        def work(session: Session) -> Suggestion:
+            return _suggestion(
+                self._decide(session, suggestion_id, "rejected", reviewer, reason=text)
+            )
+
+        return self._transaction("reject the suggestion", work)
+
+    def approved_terms(self, team_id: str) -> list[ApprovedTerm]:
+        """The workspace's live overlay, in the order it was approved."""
+        query = (
+            select(TeamTermRow)
+            .where(TeamTermRow.team_id == team_id, TeamTermRow.retired_at.is_(None))
+            .order_by(TeamTermRow.approved_at, TeamTermRow.id)
+        )
+
+        def work(session: Session) -> list[ApprovedTerm]:
+            return [
+                _approved(row.key, decode_term(row.term), row.approved_by, row.approved_at)
+                for row in session.scalars(query)
+            ]
+
+        return self._transaction("read the team terms", work)
+
+    def undo_team_term(self, team_id: str, key: str, by: str) -> bool:
+        """Take an approved term out of the overlay (a corrected built-in entry answers with its
+        own text again); False if no live term answers as `key`."""
+        return self._retire_and_bump(team_id, [key], by, RETIRED_UNDONE) > 0
+
+    def retire_team_terms(
+        self, team_id: str, keys: Iterable[str], reason: str = RETIRED_IN_KNOWLEDGE_FILE
+    ) -> None:
+        """Retire live terms the knowledge file now holds itself (after an export and a
+        rebuild). Several processes may find the same ones: only the first changes anything."""
+        self._retire_and_bump(team_id, list(keys), None, reason)
+
+    def _retire_and_bump(self, team_id: str, keys: list[str], by: str | None, reason: str) -> int:
+        if not keys:
+            return 0
+
+        def work(session: Session) -> int:
+            now = self.now()
+            retired = self._retire(session, team_id, keys, by, reason, now)
+            if retired:
+                self._bump_version(session, team_id, now)
+            return retired
+
+        return self._transaction("retire team terms", work)
+
+    @staticmethod
+    def _retire(
+        session: Session,
+        team_id: str,
+        keys: Sequence[str],
+        by: str | None,
+        reason: str,
+        now: datetime,
+    ) -> int:
+        result = session.execute(
+            update(TeamTermRow)
+            .where(
+                TeamTermRow.team_id == team_id,
+                TeamTermRow.key.in_(keys),
+                TeamTermRow.retired_at.is_(None),
+            )
+            .values(retired_at=now, retired_by=by, retired_reason=reason[:32])
+        )
+        return result.rowcount
+
+    @staticmethod
+    def _bump_version(session: Session, team_id: str, now: datetime) -> None:
+        def bump() -> int:
+            return session.execute(
+                update(KnowledgeVersion)
+                .where(KnowledgeVersion.team_id == team_id)
+                .values(version=KnowledgeVersion.version + 1, updated_at=now)
+            ).rowcount
+
+        if bump():
+            return
+        try:
+            with session.begin_nested():
+                session.add(KnowledgeVersion(team_id=team_id, version=1, updated_at=now))
+        except exc.IntegrityError:  # another process made the workspace's row just now
+            bump()
+
+    def knowledge_versions(self) -> dict[str, int]:
+        """Workspace -> its overlay's version: polled by every process every second, so one
+        small query over one row per workspace whose overlay ever changed."""
+        query = select(KnowledgeVersion.team_id, KnowledgeVersion.version)
+
+        def work(session: Session) -> dict[str, int]:
+            return {team: version for team, version in session.execute(query)}
+
+        return self._transaction("read the knowledge versions", work)
 
     # -- processed events ---------------------------------------------------------------------
 
@@ -824,3 +1157,41 @@ class Store:
 
 def _encode_ids(ids: Iterable[str] | None) -> str | None:
     return None if ids is None else json.dumps(sorted(ids), ensure_ascii=False)
+
+
+def encode_term(term: TeamTerm) -> str:
+    """A TeamTerm as the JSON the suggestions and team_terms tables keep."""
+    return json.dumps(asdict(term), ensure_ascii=False, sort_keys=True)
+
+
+def decode_term(text: str) -> TeamTerm:
+    """The TeamTerm a row keeps; fields a later version added or dropped are tolerated."""
+    from knowledge.overlay import TeamTerm
+
+    data = json.loads(text)
+    known = {f.name for f in fields(TeamTerm)}
+    values = {name: value for name, value in data.items() if name in known}
+    if "aliases" in values:
+        values["aliases"] = tuple(values["aliases"])
+    return TeamTerm(**values)
+
+
+def _suggestion(row: SuggestionRow) -> Suggestion:
+    return Suggestion(
+        id=row.id,
+        team_id=row.team_id,
+        submitter=row.submitter,
+        term=decode_term(row.term),
+        origin=row.origin,
+        status=row.status,
+        reviewer=row.reviewer,
+        reason=row.reason,
+        created_at=row.created_at,
+        decided_at=row.decided_at,
+    )
+
+
+def _approved(key: str, term: TeamTerm, approved_by: str, approved_at: datetime) -> ApprovedTerm:
+    from knowledge.overlay import ApprovedTerm
+
+    return ApprovedTerm(key, term, approved_by, approved_at.date().isoformat())
