@@ -8,6 +8,7 @@ echoed back is escaped with `escape()` so it can never mention, link or notify a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
@@ -59,6 +60,11 @@ ALTERNATIVE_ACTION = "show_alternative"  # followed by _0, _1, _2 (ids must be u
 TERMS_PAGE_ACTION = "terms_page"  # followed by _prev / _next
 DIGEST_READ_ACTION = "digest_read"  # the trend section, whole, as an ephemeral answer
 DIGEST_TERM_ACTION = "digest_term"  # the term of the day, as an ephemeral answer
+# Feedback under every answer and the ways into the suggest modal (bot/listeners/teach.py).
+VOTE_UP_ACTION = "vote_up"
+VOTE_DOWN_ACTION = "vote_down"
+CORRECT_ACTION = "correct_entry"  # the suggest modal, prefilled with the entry
+TEACH_ACTION = "teach_term"  # the suggest modal, prefilled with the question's words
 QUESTIONS_SHOWN = 5  # per list in the digest's weekly section
 STATS_SHOWN = 10  # per list in /aigc stats
 HOME_SHOWN = 10  # per list in the App Home
@@ -206,17 +212,46 @@ def entry_blocks(
         blocks.append(_context(f":mag: {m.BEST_MATCH_NOTE[lang]}"))
     blocks += _entry_body(entry, lang, lookup)
     carried = carried_query(unescape(query))
+    row: list[ButtonElement] = []
     if shareable:
         share = encode_value(id=entry.id, q=carried, l=lang)
-        blocks.append(
-            ActionsBlock(elements=[_button(m.SHARE_BUTTON[lang], SHARE_ACTION, share, "primary")])
-        )
+        row.append(_button(m.SHARE_BUTTON[lang], SHARE_ACTION, share, "primary"))
+    blocks.append(ActionsBlock(elements=row + feedback_buttons(entry, lang, carried)))
     if alternatives:
         blocks.append(_context((m.ALSO_SEE if best_match else m.DID_YOU_MEAN)[lang]))
         blocks.append(
             ActionsBlock(elements=_alternative_buttons(alternatives, lang, carried, shareable))
         )
     return _dicts(blocks[:MAX_BLOCKS])
+
+
+def feedback_buttons(entry: Entry, lang: str, carried: str) -> list[ButtonElement]:
+    """👍 / 👎 (and 纠正 for a term) under an answer; whoever presses votes for themselves.
+    `carried`: the question as carried in button values (already escaped)."""
+    value = encode_value(id=entry.id, q=carried, l=lang)
+    buttons = [
+        _button(m.VOTE_UP_BUTTON[lang], VOTE_UP_ACTION, value),
+        _button(m.VOTE_DOWN_BUTTON[lang], VOTE_DOWN_ACTION, value),
+    ]
+    if entry.kind == "term":
+        buttons.append(
+            _button(m.CORRECT_BUTTON[lang], CORRECT_ACTION, encode_value(id=entry.id, l=lang))
+        )
+    return buttons
+
+
+def team_addition(entry: Entry, lang: str) -> str | None:
+    """ "团队补充 · approved by <@U…> on 2026-12-01" for an approved team term, else None. The
+    approver is shown as a mention only when it is a Slack user id (never text to escape)."""
+    if not (entry.approved_by or entry.approved_on):
+        return None
+    day = escape(entry.approved_on)
+    if _USER_ID.fullmatch(entry.approved_by):
+        return m.TEAM_ADDITION[lang].format(user=entry.approved_by, date=day)
+    return m.TEAM_ADDITION_UNNAMED[lang].format(date=day)
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 def _alternative_buttons(
@@ -251,27 +286,30 @@ def _entry_body(entry: Entry, lang: str, lookup: Lookup) -> list[Block]:
         if related:
             context.append(f"{m.RELATED_LABEL[lang]}: {escape('、'.join(related[:8]))}")
     blocks.append(_context(*context))
+    addition = team_addition(entry, lang)
+    if addition is not None:
+        blocks.append(_context(addition))
     return blocks
 
 
 def no_answer_blocks(result: SearchResult, *, shareable: bool) -> list[dict]:
+    """Sorry, the suggestions (if any), and 教我这个词: the question's words, prefilled in the
+    suggest modal (after the suggestions, in their row)."""
     lang = result.language
     blocks: list[Block] = []
     if result.truncated:
         blocks.append(_context(truncation_notice(lang)))
     blocks.append(_section(m.NO_ANSWER[lang].format(query=escape(clip(result.query, 300)))))
+    carried = carried_query(result.query)
+    teach = _button(m.TEACH_BUTTON[lang], TEACH_ACTION, encode_value(q=carried, l=lang))
     if result.alternatives:
         blocks.append(_section(m.SUGGESTIONS_HEADING[lang]))
         alternatives = [h.entry for h in result.alternatives]
-        blocks.append(
-            ActionsBlock(
-                elements=_alternative_buttons(
-                    alternatives, lang, carried_query(result.query), shareable
-                )
-            )
-        )
+        row = _alternative_buttons(alternatives, lang, carried, shareable)
+        blocks.append(ActionsBlock(elements=[*row, teach]))
     else:
         blocks.append(_context(m.NO_SUGGESTIONS[lang]))
+        blocks.append(ActionsBlock(elements=[teach]))
     return _dicts(blocks)
 
 
@@ -282,7 +320,9 @@ def shared_answer_blocks(
 
     `query` comes from a button value (escaped); it is normalised, never escaped twice."""
     asked = m.ASKED_BY[lang].format(user=user, query=escape(clip(unescape(query), 300)))
-    return _dicts([_context(asked), *_entry_body(entry, lang, lookup)][:MAX_BLOCKS])
+    body = [_context(asked), *_entry_body(entry, lang, lookup)][: MAX_BLOCKS - 1]
+    feedback = ActionsBlock(elements=feedback_buttons(entry, lang, carried_query(unescape(query))))
+    return _dicts([*body, feedback])
 
 
 def answer_text(result: SearchResult) -> str:
@@ -388,16 +428,22 @@ def toc_blocks(articles: Sequence[Article], lookup: Lookup) -> list[dict]:
 
 
 def home_view(
-    terms: Sequence[Entry], most_asked: Sequence[Asked] = (), own_questions: Sequence[str] = ()
+    terms: Sequence[Entry],
+    most_asked: Sequence[Asked] = (),
+    own_questions: Sequence[str] = (),
+    teaching: Sequence[dict] = (),
 ) -> dict:
-    """The App Home tab of one person: welcome, the ways in, the entries most asked about, that
+    """The App Home tab of one person: welcome, the ways in, `teaching` (bot/teach_blocks.py:
+    an editor's review queue, or how to name editors), the entries most asked about, that
     person's own recent questions (the Home is theirs alone), the glossary by theme."""
-    blocks: list[Block] = [
+    blocks: list[Block | dict] = [
         _header(m.APP_NAME),
         _section(m.HOME_WELCOME),
         _section(m.HELP_WAYS),
         _section(m.HELP_COMMANDS),
     ]
+    if teaching:
+        blocks += [DividerBlock(), *teaching]
     if most_asked:
         blocks += [DividerBlock(), _header(m.HOME_TOP_QUESTIONS)]
         blocks += _lines_as_sections(_asked_lines(most_asked, HOME_SHOWN))
@@ -415,7 +461,8 @@ def home_view(
             en = f" · {escape(t.en)}" if t.en and t.en != t.title else ""
             lines.append(f"• {escape(t.title)}{en}")
         blocks += _lines_as_sections(lines)
-    return {"type": "home", "blocks": _dicts(blocks[:MAX_HOME_BLOCKS])}
+    shown = blocks[:MAX_HOME_BLOCKS]
+    return {"type": "home", "blocks": [b if isinstance(b, dict) else b.to_dict() for b in shown]}
 
 
 def shortcut_blocks(terms: Sequence[Entry], lang: str) -> list[dict]:

@@ -386,7 +386,10 @@ TEAM_ADDITION = {
     "zh": "团队补充 · 由 <@{user}> 于 {date} 审核通过",
     "en": "团队补充 (team addition) · approved by <@{user}> on {date}",
 }
-TEAM_ADDITION_UNNAMED = {"zh": "团队补充 · {date} 审核通过", "en": "团队补充 (team addition) · {date}"}
+TEAM_ADDITION_UNNAMED = {
+    "zh": "团队补充 · {date} 审核通过",
+    "en": "团队补充 (team addition) · {date}",
+}
 
 # The 👎 modal.
 FEEDBACK_TITLE = {"zh": "反馈", "en": "Feedback"}
@@ -455,15 +458,29 @@ TERM_PROBLEMS = {
         "zh": "中文名和英文名至少填一个。",
         "en": "Give a Chinese name or an English name.",
     },
-    "too_long": {"zh": "太长了{detail}。", "en": "Too long{detail}."},
+    "too_long": {"zh": "太长了{limit}：{name}", "en": "Too long{limit}: {name}"},
+    "too_short": {
+        "zh": "名字至少要 2 个字：{name}",
+        "en": "A name needs at least 2 characters: {name}",
+    },
+    "too_many": {"zh": "别名最多 {limit} 个。", "en": "At most {limit} aliases."},
+    "empty_name": {"zh": "名字里要有文字或字母。", "en": "A name needs letters or characters."},
     "name_taken": {
-        "zh": "这个名字已经属于“{detail}”。想改它的解释，请在它的答案下点“纠正”。",
-        "en": "This name already belongs to “{detail}”. To change its explanation, press "
+        "zh": "“{name}”已经是“{owner}”的名字。想改它的解释，请在它的答案下点“纠正”。",
+        "en": "“{name}” is already a name of “{owner}”. To change its explanation, press "
         "“Correct it” under its answer.",
     },
     "duplicate_name": {
-        "zh": "同一个名字填了两次：{detail}",
-        "en": "The same name is given twice: {detail}",
+        "zh": "同一个名字填了两次：{name}",
+        "en": "The same name is given twice: {name}",
+    },
+    "asks_question": {
+        "zh": "别名是它的名字或说法，不要写成提问：{name}",
+        "en": "An alias names the thing; don't phrase it as a question: {name}",
+    },
+    "unknown_entry": {
+        "zh": "要纠正的条目已不在知识库里了，请重新提问后再纠正。",
+        "en": "The entry being corrected is no longer in the knowledge base; ask again first.",
     },
     "unknown_theme": {"zh": "请从列表里选一个主题。", "en": "Pick a theme from the list."},
     "unknown_section": {
@@ -476,6 +493,7 @@ TERM_PROBLEMS = {
     },
     "other": {"zh": "这一项不符合要求（{code}）。", "en": "This field is not valid ({code})."},
 }
+TERM_PROBLEMS["question_phrase"] = TERM_PROBLEMS["asks_question"]
 TOO_LONG_LIMIT = {"zh": "（最多 {limit} 字）", "en": " (at most {limit} characters)"}
 SUGGESTION_SUBMITTED = {
     "zh": "已提交，等待编辑审核（建议 #{id}：{name}）。审核结果我会私信告诉你。",

@@ -161,6 +161,20 @@ def _text_object_errors(node: Any, where: str) -> Iterable[str]:
             yield from _text_object_errors(value, f"{where}/{i}")
 
 
+def _empty_option_lists(node: Any, where: str) -> Iterable[str]:
+    """A select's options or an option group's options: at least one (Block Kit's element
+    reference; slack_sdk only checks the upper limits)."""
+    if isinstance(node, dict):
+        for key in ("options", "option_groups"):
+            if key in node and isinstance(node[key], list) and not node[key]:
+                yield f"{where}/{key}: must not be empty"
+        for key, value in node.items():
+            yield from _empty_option_lists(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _empty_option_lists(value, f"{where}/{i}")
+
+
 def _unknown_fields(given: Any, known: Any, where: str) -> Iterable[str]:
     """Fields of `given` that slack_sdk's models dropped: Slack refuses fields it does not know."""
     if isinstance(given, dict) and isinstance(known, dict):
@@ -205,6 +219,7 @@ def block_kit_errors(blocks: Any, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[
             continue
         errors.extend(_unknown_fields(block, shape, where))
         errors.extend(_text_object_errors(block, where))
+        errors.extend(_empty_option_lists(block, where))
         block_id = block.get("block_id")
         if block_id is not None:
             if block_id in block_ids:
