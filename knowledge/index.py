@@ -13,7 +13,7 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +61,11 @@ class KnowledgeIndex:
     article_ends: dict[str, tuple[int, int]]  # article file → its first and last section
 
     @classmethod
-    def from_data(cls, data: dict) -> KnowledgeIndex:
+    def from_data(
+        cls, data: dict, known_sounds: Mapping[str, tuple[str, ...]] | None = None
+    ) -> KnowledgeIndex:
+        """The index of parsed knowledge data. `known_sounds`: syllables of names already worked
+        out (a base index's `name_sounds`), reused instead of asking pypinyin again."""
         if not isinstance(data, dict) or data.get("format") != SUPPORTED_FORMAT:
             raise KnowledgeDataError(f"not a format-{SUPPORTED_FORMAT} knowledge file")
         raw_entries = data["entries"]
@@ -124,7 +128,8 @@ class KnowledgeIndex:
             facts=list(data.get("facts", [])),
             name_sounds=(
                 sounds := _name_sounds(
-                    [*names, *(t for t in df if 3 <= len(t) <= 8 and t not in names)]
+                    [*names, *(t for t in df if 3 <= len(t) <= 8 and t not in names)],
+                    known_sounds,
                 )
             ),
             longer_names=_longer_names(n for n, _ in sounds),
@@ -175,17 +180,23 @@ def _longer_names(names: Iterable[str]) -> dict[str, list[str]]:
     return longer
 
 
-def _name_sounds(names: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+def _name_sounds(
+    names: Iterable[str], known: Mapping[str, tuple[str, ...]] | None = None
+) -> list[tuple[str, tuple[str, ...]]]:
     """Toneless syllables of every all-Chinese name (and longer word of the knowledge), one per
     character (phrase-aware)."""
     han_names = [k for k in names if 2 <= len(k) <= 12 and is_han(k)]
     if not han_names:
         return []
-    from pypinyin import Style, lazy_pinyin  # slow to import: only when an index is built
+    known = known or {}
+    if any(name not in known for name in han_names):
+        from pypinyin import Style, lazy_pinyin  # slow to import: only when an index is built
 
     out = []
     for name in sorted(han_names):
-        syllables = tuple(s.replace("ü", "v") for s in lazy_pinyin(name, style=Style.NORMAL))
+        syllables = known.get(name) or tuple(
+            s.replace("ü", "v") for s in lazy_pinyin(name, style=Style.NORMAL)
+        )
         if len(syllables) == len(name):
             out.append((name, syllables))
     return out

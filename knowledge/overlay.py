@@ -19,8 +19,10 @@ import math
 import re
 import unicodedata
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +41,11 @@ OVERLAY_FILE = "team"  # source.file of overlay entries
 OVERLAY_ARTICLE = "团队补充"  # source.article of overlay entries
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 _SPACES = re.compile(r"\s+")
+MAX_REMEMBERED_SOUNDS = 200_000
+MAX_REMEMBERED_ENTRIES = 20_000  # overlay entries and token lists remembered per base
+# Toneless syllables of names met in earlier merges: an approval merges every term again.
+_SOUNDS: dict[str, tuple[str, ...]] = {}
+_name_key = lru_cache(maxsize=65_536)(compact)  # names recur in every merge of a team's terms
 # Joiners inside emoji sequences are format characters too, and harmless.
 _ALLOWED_FORMAT = {"\u200d"}
 
@@ -62,8 +69,8 @@ class TeamTerm:
         seen: dict[str, str] = {}
         for name in (self.zh, self.abbr, self.en, *self.aliases):
             name = name.strip()
-            if compact(name) and compact(name) not in seen:
-                seen[compact(name)] = name
+            if (key := _name_key(name)) and key not in seen:
+                seen[key] = name
         return list(seen.values())
 
 
@@ -127,10 +134,10 @@ def _claims(knowledge: Knowledge) -> dict[str, _Owner]:
         owner = _Owner(entry.id, entry.title)
         if entry.kind == "term":
             for name in (entry.zh, entry.abbr, entry.en, *entry.aliases):
-                if key := compact(name):
+                if key := _name_key(name):
                     claims.setdefault(key, owner)
         for phrase in entry.phrasings:
-            if key := compact(phrase):
+            if key := _name_key(phrase):
                 phrased.setdefault(key, owner)
     for key, owner in phrased.items():  # the build refuses a name that is any entry's phrasing
         claims.setdefault(key, owner)
@@ -243,14 +250,16 @@ def _normalized(text: str) -> str:
 
 
 def _names_of(entry: Entry) -> set[str]:
-    return {k for k in (compact(n) for n in (entry.zh, entry.abbr, entry.en, *entry.aliases)) if k}
+    return {
+        k for k in (_name_key(n) for n in (entry.zh, entry.abbr, entry.en, *entry.aliases)) if k
+    }
 
 
 def _already_in(base: Knowledge, approved: ApprovedTerm) -> bool:
     """Whether a term of the knowledge file says the same: the same definition and every name
     of the approved term (it was exported and the file rebuilt)."""
     definition = _normalized(approved.term.definition)
-    names = {compact(n) for n in approved.term.names}
+    names = {_name_key(n) for n in approved.term.names}
     return any(names <= _names_of(e) for e in _file_terms_by_text(base).get(definition, ()))
 
 
@@ -268,6 +277,42 @@ def _file_terms_by_text(base: Knowledge) -> dict[str, list[Entry]]:
     return cached
 
 
+class _Memo:
+    """What merges over one base knowledge remember: an approval merges all of a team's terms
+    again, and most of them are as they were (their entries, their tokens)."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple, str] = OrderedDict()  # (row, names, link) → JSON
+        self.tokens: OrderedDict[tuple, str] = OrderedDict()  # (text, added words in it) → tokens
+        self._texts: tuple[dict[str, str], str] | None = None
+
+    @staticmethod
+    def remember(table: OrderedDict, key: tuple, value: str) -> None:
+        table[key] = value
+        if len(table) > MAX_REMEMBERED_ENTRIES:
+            table.popitem(last=False)
+
+    def base_texts(self, index: KnowledgeIndex) -> tuple[dict[str, str], str]:
+        """The base entries' index texts, folded, by id, and all of them joined."""
+        from knowledge.build import _index_text
+
+        if self._texts is None:
+            base = (json.loads(raw) for raw in index.entry_json)
+            texts = {e["id"]: fold(_index_text(e)) for e in base}
+            self._texts = (texts, "\n".join(texts.values()))
+        return self._texts
+
+
+_memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _memo(base: Knowledge) -> _Memo:
+    memo = _memos.get(base)
+    if memo is None:
+        memo = _memos[base] = _Memo()
+    return memo
+
+
 def _live(approved: Sequence[ApprovedTerm]) -> list[ApprovedTerm]:
     """One row per key, the last given winning, in the order given."""
     last = {a.key: a for a in approved}
@@ -283,9 +328,7 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
     sections list the overlay terms they mention, as the build lists terms. `base` is unchanged.
     """
     from knowledge.build import _index_text
-    from knowledge.glossary import Term, term_entry
     from knowledge.search import Knowledge
-    from knowledge.text import pinyin_key
 
     rows = _live(approved)
     retired = tuple(a.key for a in rows if _already_in(base, a))
@@ -301,8 +344,9 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
     for entry in entries:
         if entry["kind"] == "term":
             for name in entry["aliases"]:
-                file_names.setdefault(compact(name), entry["id"])
+                file_names.setdefault(_name_key(name), entry["id"])
 
+    memo = _memo(base)
     clashes: list[str] = []
     overlay: list[dict] = []
     claimed: dict[str, str] = {}  # compact name → overlay key
@@ -312,56 +356,26 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
         if replaced is not None and replaced["kind"] != "term":
             replaced = None
         names = term.names + [n for n in (replaced["aliases"] if replaced else ()) if n]
-        kept: list[str] = []
+        kept: dict[str, str] = {}  # compact → name
         for name in names:
-            key = compact(name)
+            key = _name_key(name)
             owner = file_names.get(key)
             if (owner is not None and owner != row.key) or claimed.get(key, row.key) != row.key:
                 if row.key not in clashes:
                     clashes.append(row.key)
                 continue
-            if key not in {compact(k) for k in kept}:
-                kept.append(name)
+            kept.setdefault(key, name)
         if not kept:
             continue
-        for name in kept:
-            claimed[compact(name)] = row.key
-        definition = term.definition.strip()
-        links = list(replaced["sections"]) if replaced else []
+        claimed.update(dict.fromkeys(kept, row.key))
         section = entries[position[term.section_id]] if term.section_id in position else None
-        if section is not None and section["kind"] == "section" and section["id"] not in links:
-            links.append(section["id"])
-        same_text = replaced is not None and _normalized(replaced["text"]) == _normalized(
-            definition
-        )
-        glossary_term = Term(
-            id=row.key,
-            zh=term.zh.strip() or term.en.strip(),
-            en=term.en.strip(),
-            abbr=term.abbr.strip(),
-            aliases=[a.strip() for a in term.aliases if a.strip()],
-            theme=term.theme.strip() or (replaced["theme"] if replaced else THEMES[0]),
-            definition=definition,
-            gloss=replaced["gloss"] if replaced and same_text else "",
-            sections=[],
-            related=[],
-            line=0,
-        )
-        kept_keys = {compact(n) for n in kept}
-        phrasings = [
-            p for p in (replaced["phrasings"] if replaced else ()) if compact(p) not in kept_keys
-        ]
-        entry = term_entry(glossary_term, OVERLAY_FILE, links, phrasings)
-        entry.update(
-            id=row.key,
-            aliases=kept,
-            pinyin=sorted({pinyin_key(n) for n in kept if has_han(n)} - {""}),
-            related=list(replaced["related"]) if replaced else [],
-            approved_by=row.approved_by,
-            approved_on=row.approved_on,
-        )
-        entry["source"].update(article=OVERLAY_ARTICLE, lines=[0, 0])
-        overlay.append(entry)
+        linked = section["id"] if section is not None and section["kind"] == "section" else ""
+        remembered = (row, tuple(kept.values()), linked)
+        made = memo.entries.get(remembered)
+        if made is None:
+            made = json.dumps(_term_entry(row, replaced, kept, linked), ensure_ascii=False)
+            memo.remember(memo.entries, remembered, made)
+        overlay.append(json.loads(made))
 
     # Corrections take their built-in's place; new terms follow the built-in terms, as the
     # build puts terms before sections.
@@ -378,7 +392,7 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
     # A name a term claims is no longer a name a section defines (the build gives it the term).
     for entry in entries:
         if entry["kind"] == "section" and entry.get("aliases"):
-            own = [a for a in entry["aliases"] if compact(a) not in claimed]
+            own = [a for a in entry["aliases"] if _name_key(a) not in claimed]
             if len(own) != len(entry["aliases"]):
                 entry["aliases"] = own
                 touched.add(entry["id"])
@@ -395,17 +409,26 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
         words = sorted([w, f] for w, f in frequencies.items())
         segmenter = Segmenter(((w, f) for w, f in words), total)
         # The knowledge's own entries that hold a new word are cut again, as a rebuild would.
-        for entry in entries:
-            if entry["id"] not in touched:
-                text = fold(_index_text(entry))
-                if any(word in text for word in added):
-                    touched.add(entry["id"])
+        texts, everything = memo.base_texts(index)
+        found = [word for word in added if word in everything]
+        for entry_id, text in texts.items():
+            if entry_id not in touched and any(word in text for word in found):
+                touched.add(entry_id)
     else:
         words = [list(w) for w in vocabulary["words"]]
         segmenter = base.segmenter
+    # A text's tokens depend only on the vocabulary's words inside it: the base's, and the added
+    # ones found in it, so they are remembered under the text and those added words.
+    sizes = sorted({len(w) for w in added})
     for entry in entries:
         if entry["id"] in touched:
-            entry["tokens"] = " ".join(segmenter.index_tokens(_index_text(entry)))
+            text = _index_text(entry)
+            remembered = (text, _words_inside(fold(text), added, sizes))
+            tokens = memo.tokens.get(remembered)
+            if tokens is None:
+                tokens = " ".join(segmenter.index_tokens(text))
+                memo.remember(memo.tokens, remembered, tokens)
+            entry["tokens"] = tokens
 
     _list_mentioned_terms(entries, overlay)
     data = {
@@ -416,8 +439,67 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
         "facts": [dict(f) for f in index.facts],
         "synonyms": {word: list(targets) for word, targets in index.synonyms.items()},
     }
-    knowledge = Knowledge(KnowledgeIndex.from_data(data), base.path, base.tuning)
+    # Syllables already worked out (the base's names, earlier merges' names) are not asked again.
+    known = {**_SOUNDS, **dict(index.name_sounds)}
+    merged = KnowledgeIndex.from_data(data, known_sounds=known)
+    if len(_SOUNDS) > MAX_REMEMBERED_SOUNDS:
+        _SOUNDS.clear()
+    _SOUNDS.update(merged.name_sounds)
+    knowledge = Knowledge(merged, base.path, base.tuning)
     return OverlayResult(knowledge, retired, tuple(clashes))
+
+
+def _term_entry(
+    row: ApprovedTerm, replaced: dict | None, kept: dict[str, str], linked: str
+) -> dict:
+    """The entry of an approved term, made as the build makes a glossary term's entry: its
+    names the kept ones, a correction keeping its built-in's links, related terms and phrasings
+    (and gloss, while the definition says the same)."""
+    from knowledge.glossary import Term, term_entry
+    from knowledge.text import pinyin_key
+
+    term = row.term
+    definition = term.definition.strip()
+    links = list(replaced["sections"]) if replaced else []
+    if linked and linked not in links:
+        links.append(linked)
+    same_text = replaced is not None and _normalized(replaced["text"]) == _normalized(definition)
+    glossary_term = Term(
+        id=row.key,
+        zh=term.zh.strip() or term.en.strip(),
+        en=term.en.strip(),
+        abbr=term.abbr.strip(),
+        # Its names are the kept ones, in order (zh, abbr, en first, as Term.names orders).
+        aliases=list(kept.values()),
+        theme=term.theme.strip() or (replaced["theme"] if replaced else THEMES[0]),
+        definition=definition,
+        gloss=replaced["gloss"] if replaced and same_text else "",
+        sections=[],
+        related=[],
+        line=0,
+    )
+    phrasings = [p for p in (replaced["phrasings"] if replaced else ()) if _name_key(p) not in kept]
+    entry = term_entry(glossary_term, OVERLAY_FILE, links, phrasings)
+    if len(entry["aliases"]) != len(kept):  # a clash dropped its zh, abbr or en
+        entry["aliases"] = list(kept.values())
+        entry["pinyin"] = sorted({pinyin_key(n) for n in kept.values() if has_han(n)} - {""})
+    entry.update(
+        id=row.key,
+        related=list(replaced["related"]) if replaced else [],
+        approved_by=row.approved_by,
+        approved_on=row.approved_on,
+    )
+    entry["source"].update(article=OVERLAY_ARTICLE, lines=[0, 0])
+    return entry
+
+
+def _words_inside(text: str, words: dict[str, int], sizes: list[int]) -> tuple[str, ...]:
+    found = set()
+    for size in sizes:
+        for start in range(len(text) - size + 1):
+            if text[start : start + size] in words:
+                found.add(text[start : start + size])
+    return tuple(sorted(found))
 
 
 def _vocabulary_words(
@@ -447,7 +529,7 @@ def _list_mentioned_terms(entries: list[dict], overlay: list[dict]) -> None:
     ids = {e["id"] for e in overlay}
     mentioned: dict[int, set[str]] = {}
     for entry in overlay:
-        keys = [k for k in (compact(n) for n in entry["aliases"]) if k and k in everything]
+        keys = [k for k in (_name_key(n) for n in entry["aliases"]) if k and k in everything]
         for n, body in enumerate(bodies):
             if any(k in body for k in keys):
                 mentioned.setdefault(n, set()).add(entry["id"])
@@ -540,10 +622,12 @@ def export_glossary(approved: Sequence[ApprovedTerm], base: Knowledge | None = N
         zh = term.zh.strip() or term.en.strip()
         en, abbr = term.en.strip(), term.abbr.strip()
         names = term.names + [n for n in (replaced.aliases if replaced else ()) if n]
-        head = {compact(zh), compact(en), compact(abbr)}
+        head = {_name_key(zh), _name_key(en), _name_key(abbr)}
         aliases: list[str] = []
         for name in names:
-            if compact(name) not in head and compact(name) not in {compact(a) for a in aliases}:
+            if _name_key(name) not in head and _name_key(name) not in {
+                _name_key(a) for a in aliases
+            }:
                 aliases.append(name)
         definition = term.definition.strip()
         lines = [f"# {OVERLAY_ARTICLE} · approved by {row.approved_by} on {row.approved_on}"]
@@ -556,8 +640,8 @@ def export_glossary(approved: Sequence[ApprovedTerm], base: Knowledge | None = N
             lines.append(f"abbr = {_toml_string(abbr)}")
         lines.append(f"aliases = {_toml_list(aliases)}")
         if replaced is not None:
-            keys = {compact(n) for n in names}
-            phrasings = [p for p in replaced.phrasings if compact(p) not in keys]
+            keys = {_name_key(n) for n in names}
+            phrasings = [p for p in replaced.phrasings if _name_key(p) not in keys]
             if phrasings:
                 lines.append(f"phrasings = {_toml_list(phrasings)}")
         theme = term.theme.strip() or (replaced.theme if replaced else THEMES[0])
