@@ -465,13 +465,20 @@ def home_view(
     return {"type": "home", "blocks": [b if isinstance(b, dict) else b.to_dict() for b in shown]}
 
 
-def shortcut_blocks(terms: Sequence[Entry], lang: str) -> list[dict]:
-    """The terms found in a message, most specific first, each with its one-line definition."""
+def shortcut_blocks(terms: Sequence[Entry], lang: str, text: str = "") -> list[dict]:
+    """The terms found in a message, most specific first, each with its one-line definition;
+    with the message's `text`, a 教我一个新词 button that opens the suggest modal."""
     if not terms:
-        return notice_blocks(m.SHORTCUT_NONE[lang])
-    blocks: list[Block] = [_section(f"*{m.SHORTCUT_TITLE[lang]}*")]
-    blocks += [_section(_term_line(t, lang)) for t in terms[:MAX_SHORTCUT_TERMS]]
-    blocks.append(_context(m.SHORTCUT_MORE[lang]))
+        blocks: list[Block] = [_section(m.SHORTCUT_NONE[lang])]
+    else:
+        blocks = [_section(f"*{m.SHORTCUT_TITLE[lang]}*")]
+        blocks += [_section(_term_line(t, lang)) for t in terms[:MAX_SHORTCUT_TERMS]]
+        blocks.append(_context(m.SHORTCUT_MORE[lang]))
+    if text.strip():
+        value = encode_value(q=carried_query(text), l=lang, o="shortcut")
+        blocks.append(
+            ActionsBlock(elements=[_button(m.SHORTCUT_TEACH_BUTTON[lang], TEACH_ACTION, value)])
+        )
     return _dicts(blocks)
 
 
@@ -546,11 +553,14 @@ def digest_preview_blocks(items: DigestItems, digest: list[dict]) -> list[dict]:
     return [note.to_dict(), *digest][:MAX_BLOCKS]
 
 
-def stats_blocks(asked: Sequence[Asked], gaps: Sequence[Asked]) -> list[dict]:
+def stats_blocks(
+    asked: Sequence[Asked], gaps: Sequence[Asked], votes: Sequence[str] = ()
+) -> list[dict]:
     """`/aigc stats`: the week's most asked entries and the topics the knowledge lacks (asked
-    by enough people), from public channels only. Titles and topics; no one's words or name."""
+    by enough people), from public channels only, and the answers' 👍/👎 counts (`votes`,
+    rendered lines). Titles, topics and counts; no one's words or name."""
     blocks: list[Block] = [_header(m.STATS_TITLE)]
-    if not asked and not gaps:
+    if not asked and not gaps and not votes:
         blocks.append(_section(m.STATS_NONE))
         return _dicts(blocks)
     if asked:
@@ -559,6 +569,8 @@ def stats_blocks(asked: Sequence[Asked], gaps: Sequence[Asked]) -> list[dict]:
         blocks += _lines_as_sections([f"*{m.STATS_GAPS}*", *_asked_lines(gaps, STATS_SHOWN)])
     else:
         blocks.append(_section(m.STATS_NO_GAPS))
+    if votes:
+        blocks += _lines_as_sections([f"*{m.STATS_VOTES}*", *votes[:STATS_SHOWN]])
     blocks.append(_context(m.STATS_FOOTER))
     return _dicts(blocks)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 
 from bot.answers import Answerer
+from bot.editors import Editors
 from bot.query_log import InMemoryQueryLog, QueryRecorder
 from bot.settings import DEFAULT_QUERY_LOG_DAYS
 from knowledge import Knowledge
@@ -50,6 +51,8 @@ class Deps:
     # The knowledge file reloaded while running, plus each workspace's approved team terms;
     # None: `knowledge` for everyone, as loaded.
     live: LiveKnowledge | None = None
+    # Who reviews suggested terms (KNOWLEDGE_EDITORS); nobody named: suggestions only queue.
+    editors: Editors = field(default_factory=Editors)
 
     def knowledge_for(self, team_id: str | None) -> Knowledge:
         """What a workspace's requests answer with: the knowledge file (as last reloaded) plus
@@ -74,7 +77,7 @@ class Deps:
 
 
 def register_all(app: App, deps: Deps) -> None:
-    from bot.listeners import actions, commands, events, lifecycle, shortcuts
+    from bot.listeners import actions, commands, events, lifecycle, shortcuts, teach
 
-    for module in (commands, actions, events, shortcuts, lifecycle):
+    for module in (commands, actions, events, shortcuts, lifecycle, teach):
         module.register(app, deps)

@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks as b
 from bot import messages as m
+from bot import teach_blocks as tb
 from bot import wording
 from bot.answers import Reply
 from bot.digest import (
@@ -46,7 +47,7 @@ from bot.digest import (
     validate_post_time,
     validate_timezone,
 )
-from bot.listeners import Deps
+from bot.listeners import Deps, teach
 from bot.listeners.common import (
     NOBODY,
     Asker,
@@ -140,11 +141,13 @@ def handle_aigc(
             from_store("digest post", lambda store: post_digest_now(command, client, store, deps))
         elif word in STATS_WORDS and not rest:
             from_store("stats", lambda store: show_stats(command, store, deps))
+        elif word in teach.TEACH_WORDS:
+            teach.teach_command(ack, command, rest, deps, client)
         else:
             answer_query(ack, respond, text, command, deps, client)
     except Exception:
         known = HELP_WORDS | TERMS_WORDS | TOC_WORDS | SUBSCRIBE_WORDS | UNSUBSCRIBE_WORDS
-        known |= SUBSCRIPTIONS_WORDS | DIGEST_WORDS | STATS_WORDS
+        known |= SUBSCRIPTIONS_WORDS | DIGEST_WORDS | STATS_WORDS | teach.TEACH_WORDS
         log.exception("/aigc %s failed", word if word in known else "<question>")
         ack(response_type="ephemeral", text=m.APOLOGY[lang])
 
@@ -483,11 +486,12 @@ def show_stats(command: dict, store: Store, deps: Deps) -> Message:
     only, whatever channel this is run in, and never a question's own words."""
     team = command.get("team_id", "")
     since = store.now() - timedelta(days=STATS_DAYS)
+    lookup = deps.knowledge_for(team).get
     blocks = b.stats_blocks(
-        b.asked_entries(
-            store.asked_entries(team, since, b.STATS_SHOWN), deps.knowledge_for(team).get
-        ),
+        b.asked_entries(store.asked_entries(team, since, b.STATS_SHOWN), lookup),
         b.asked_topics(store.unanswered_topics(team, since, b.STATS_SHOWN)),
+        # 👍/👎 per entry, counts only: nobody's vote or words.
+        votes=tb.vote_lines(store.vote_counts(team, since), lookup, b.STATS_SHOWN),
     )
     return {"blocks": blocks, "text": m.STATS_TITLE}
 

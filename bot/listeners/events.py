@@ -19,6 +19,7 @@ from bot.listeners.common import (
     record_question,
 )
 from bot.listeners.dedupe import event_key, retry_of
+from bot.listeners.teach import teaching_blocks
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +166,12 @@ def answer_direct_message(event: dict, context: BoltContext, client: WebClient, 
         return _apologize(client, channel, event.get("thread_ts"), text)
 
 
-def home_for(deps: Deps, team_id: str | None, user_id: str | None = None) -> dict:
+def home_for(
+    deps: Deps, team_id: str | None, user_id: str | None = None, client: WebClient | None = None
+) -> dict:
     """One person's Home view: the entries the workspace asked about most (public channels,
-    titles only) and that person's own recent questions, which only they see."""
+    titles only), that person's own recent questions, which only they see, and for an editor
+    the review queue (bot/listeners/teach.py)."""
     asked: list[b.Asked] = []
     own: list[str] = []
     knowledge = deps.knowledge_for(team_id)
@@ -179,7 +183,12 @@ def home_for(deps: Deps, team_id: str | None, user_id: str | None = None) -> dic
                 own = [q.query for q in deps.store.own_questions(team_id, user_id, b.HOME_SHOWN)]
         except Exception:  # the glossary is still worth showing
             log.exception("could not read the query log for the Home view")
-    return b.home_view(knowledge.terms(), asked, own)
+    teaching: list[dict] = []
+    try:
+        teaching = teaching_blocks(deps, client, team_id, user_id)
+    except Exception:
+        log.exception("could not read the review queue for the Home view")
+    return b.home_view(knowledge.terms(), asked, own, teaching)
 
 
 def publish_home(event: dict, client: WebClient, view: dict) -> None:
@@ -221,7 +230,7 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home":
             return
         team = context.team_id or body.get("team_id")  # org-wide installs: no team in context
-        view = static_home or home_for(deps, team, event.get("user"))
+        view = static_home or home_for(deps, team, event.get("user"), client)
         publish_home(event, client, view)
 
     app.event("app_mention")(ack=ack_only, lazy=[mention])

@@ -25,7 +25,8 @@ def explain_terms(shortcut: dict, respond: Respond | None, client: WebClient, de
     try:
         knowledge = deps.knowledge_for(asker.team)
         terms = knowledge.find_terms(text, limit=b.MAX_SHORTCUT_TERMS)
-        blocks, fallback = b.shortcut_blocks(terms, lang), m.SHORTCUT_TITLE[lang]
+        teach = text if deps.store is not None else ""  # suggestions need the store
+        blocks, fallback = b.shortcut_blocks(terms, lang, teach), m.SHORTCUT_TITLE[lang]
     except Exception:
         log.exception("explaining terms failed")
         blocks, fallback = b.notice_blocks(m.APOLOGY[lang]), m.APOLOGY[lang]
