@@ -63,6 +63,10 @@ class TeamTerm:
     section_id: str = ""  # an article section entry id it relates to, or ""
     replaces: str = ""  # a built-in entry id this corrects ("term:maas"), or "" for a new term
 
+    def __post_init__(self) -> None:
+        # A list given for aliases would make the term unhashable (merges remember terms).
+        object.__setattr__(self, "aliases", tuple(self.aliases))
+
     @property
     def names(self) -> list[str]:
         """Every name it answers to, most canonical first, stripped, without duplicates."""
@@ -119,28 +123,28 @@ class _Owner:
     title: str
 
 
-# Per Knowledge object: compact name → the entry that claims it (terms' names, any entry's
-# phrasings). Knowledge objects are immutable, so this is computed once per object.
+# Per Knowledge object: compact name → the entries that claim it (terms' names first, then any
+# entry's phrasings). Knowledge objects are immutable, so this is worked out once per object.
 _claims_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _claims(knowledge: Knowledge) -> dict[str, _Owner]:
+def _claims(knowledge: Knowledge) -> dict[str, list[_Owner]]:
     cached = _claims_cache.get(knowledge)
     if cached is not None:
         return cached
-    claims: dict[str, _Owner] = {}
-    phrased: dict[str, _Owner] = {}
+    named: dict[str, list[_Owner]] = {}
+    phrased: dict[str, list[_Owner]] = {}
     for entry in knowledge.entries:
         owner = _Owner(entry.id, entry.title)
         if entry.kind == "term":
-            for name in (entry.zh, entry.abbr, entry.en, *entry.aliases):
-                if key := _name_key(name):
-                    claims.setdefault(key, owner)
-        for phrase in entry.phrasings:
-            if key := _name_key(phrase):
-                phrased.setdefault(key, owner)
-    for key, owner in phrased.items():  # the build refuses a name that is any entry's phrasing
-        claims.setdefault(key, owner)
+            for key in {_name_key(n) for n in (entry.zh, entry.abbr, entry.en, *entry.aliases)}:
+                if key:
+                    named.setdefault(key, []).append(owner)
+        for key in {_name_key(p) for p in entry.phrasings}:
+            if key:
+                phrased.setdefault(key, []).append(owner)
+    # The build refuses a name that is any entry's phrasing, shared or not.
+    claims = {k: [*named.get(k, ()), *phrased.get(k, ())] for k in {*named, *phrased}}
     _claims_cache[knowledge] = claims
     return claims
 
@@ -236,9 +240,9 @@ def check_term(knowledge: Knowledge, term: TeamTerm) -> list[TermProblem]:
             if _QUESTION_WORDS.search(fold(name)):
                 problem("asks_question")
                 continue
-        owner = claims.get(key)
-        if owner is not None and owner.entry_id != term.replaces:
-            problem("name_taken", owner.title)
+        others = [o for o in claims.get(key, ()) if o.entry_id != term.replaces]
+        if others:
+            problem("name_taken", others[0].title)
     return problems
 
 

@@ -253,6 +253,15 @@ def test_a_name_another_term_owns_is_rejected(kb: Knowledge, merged: Knowledge) 
     assert check_term(merged, TeamTerm(**{**second.__dict__, "replaces": "team:1"})) == []
 
 
+def test_a_correction_may_not_take_a_phrase_it_shares(kb: Knowledge) -> None:
+    green = kb.get("term:green-ai")
+    assert "耗电" in green.phrasings  # shared with the article's section on energy use
+    term = TeamTerm(
+        zh=green.zh, aliases=("耗电",), definition="x", theme=green.theme, replaces=green.id
+    )
+    assert codes(check_term(kb, term)) == {("aliases", "name_taken")}
+
+
 def test_a_name_twice_is_rejected(kb: Knowledge) -> None:
     term = TeamTerm(
         zh="提示词工程",
