@@ -23,7 +23,9 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 
 from bot import messages as m
 from bot.digest import ClientForWorkspace
+from bot.editors import Editors
 from bot.listeners import Deps, register_all
+from bot.live_knowledge import LiveKnowledge
 from bot.query_log import InMemoryQueryLog, QueryRecorder, StoreQueryLog
 from bot.settings import BOT_SCOPES, Settings, query_log_key
 from bot.store import (
@@ -191,13 +193,17 @@ def create_app(
     query_log: QueryRecorder | None = None,
     store: Store | None = None,
     listener_executor: Executor | None = None,
+    live: LiveKnowledge | None = None,
 ) -> App:
     """The Bolt app. Listeners ack before anything slow: `process_before_response` makes the
     ack function answer the HTTP request directly, and slow work runs as lazy listeners.
 
     `store` (see `open_store`) keeps subscriptions, digests and the query log, and with OAuth
     the installations. Without one, OAuth opens it from settings; otherwise the storage
-    commands say storage is off and the questions are kept in memory."""
+    commands say storage is off and the questions are kept in memory.
+
+    `live` keeps the knowledge current (the file reloaded, each workspace's approved terms);
+    without one, one is made here on `knowledge` and the store."""
     if store is None and settings.oauth_enabled:
         store = open_store(settings)
     oauth = oauth_settings(settings, store) if settings.oauth_enabled and store else None
@@ -214,12 +220,21 @@ def create_app(
     )
     if query_log is None:
         query_log = StoreQueryLog(store) if store is not None else InMemoryQueryLog()
+    if live is None:
+        live = LiveKnowledge(
+            settings.knowledge_file,
+            store,
+            base=knowledge,
+            poll_seconds=settings.knowledge_poll_seconds,
+        )
     deps = Deps(
         knowledge,
+        live=live,
         query_log=query_log,
         store=store,
         answer_cache_size=settings.answer_cache_size,
         query_log_days=settings.query_log_days,
+        editors=Editors(settings.knowledge_editors),
     )
     register_all(app, deps)
     return app

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot import log_redaction
 from bot.app import create_app, open_store, team_clients
 from bot.digest import RunReport, run_due
+from bot.live_knowledge import LiveKnowledge
 from bot.settings import Mode, Settings, SettingsError
 from bot.slack_errors import error_code
 from bot.store import Store, StoreError
@@ -48,9 +49,22 @@ TOKEN_ADVICE = {
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
-    knowledge: Knowledge
+    knowledge: Knowledge  # the knowledge file as loaded at start
     store: Store
     app: App | None  # None for the clock, which has no listeners
+    # The knowledge file reloaded while running plus each workspace's approved team terms: what
+    # the app's listeners and the digest answer with (made on `knowledge` when not given).
+    live: LiveKnowledge = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.live is None:
+            live = LiveKnowledge(
+                self.settings.knowledge_file,
+                self.store,
+                base=self.knowledge,
+                poll_seconds=self.settings.knowledge_poll_seconds,
+            )
+            object.__setattr__(self, "live", live)
 
 
 def build(mode: Mode, env: Mapping[str, str]) -> Runtime:
@@ -59,8 +73,14 @@ def build(mode: Mode, env: Mapping[str, str]) -> Runtime:
     settings = Settings.from_env(mode, env)
     knowledge = Knowledge.load(settings.knowledge_file)
     store = open_store(settings)
-    app = None if mode == "clock" else create_app(settings, knowledge, store=store)
-    return Runtime(settings, knowledge, store, app)
+    live = LiveKnowledge(
+        settings.knowledge_file,
+        store,
+        base=knowledge,
+        poll_seconds=settings.knowledge_poll_seconds,
+    )
+    app = None if mode == "clock" else create_app(settings, knowledge, store=store, live=live)
+    return Runtime(settings, knowledge, store, app, live)
 
 
 def start(
@@ -124,7 +144,10 @@ def digest_tick(runtime: Runtime) -> Callable[[Callable[[], bool]], RunReport]:
     def tick(should_stop: Callable[[], bool]) -> RunReport:
         store = runtime.store
         now = store.now()
-        report = run_due(store, runtime.knowledge, clients, now, should_stop=should_stop)
+        live = runtime.live
+        report = run_due(
+            store, live.base, clients, now, should_stop=should_stop, knowledge_for=live.for_team
+        )
         if not last_purge or now - last_purge[0] >= PURGE_EVERY:
             last_purge[:] = [now]
             purge_query_log(store, runtime.settings.query_log_days)

@@ -3,6 +3,12 @@
 
 Each starts from `bot.runtime.start` (configuration, knowledge and database problems are one
 message and exit code 2, before any server starts; the database is migrated on every start).
+
+The knowledge is kept current in every serving process (`bot.live_knowledge`): a poll thread,
+started in each gunicorn worker after the fork, in the Socket Mode process and in `clock`, picks
+up approved team terms and a new knowledge file; SIGHUP asks for the file check at once. Sent to
+the gunicorn master, SIGHUP is gunicorn's own: it reloads the file itself (`on_reload`), then
+replaces the workers gracefully, the new ones forked with the new file.
 What guards the HTTP requests before Bolt sees them is `bot.http_guard`.
 
 HTTP: gunicorn manages the processes (preload, the hooks below, SIGTERM); each worker is
@@ -48,6 +54,7 @@ from bot.http_guard import (
     WSGIApp,
     WSGIInThreads,
 )
+from bot.live_knowledge import install_reload_signal, start_all
 from bot.log_redaction import secret_values
 from bot.runtime import COMMANDS, Runtime, digest_tick, start, token_refused
 from bot.settings import Mode, Settings
@@ -150,6 +157,10 @@ class SlackUvicornWorker(UvicornWorker):
         # worker_exit hook stops the digest scheduler and before Bolt's lazy listeners in flight
         # finish. Here it only marks the worker as stopping; the worker then exits normally.
         signal.signal(signal.SIGTERM, self.handle_exit)
+        # gunicorn resets SIGHUP to its default (ending the worker): here it reloads the
+        # knowledge file instead, and the knowledge's poll thread starts with the worker.
+        install_reload_signal()
+        start_all()
 
 
 def bind_address(settings: Settings) -> str:
@@ -231,6 +242,16 @@ def scheduler_hooks(runtime: Runtime) -> dict[str, Any]:
     return hooks
 
 
+def reload_knowledge_hook(runtime: Runtime) -> Callable[[Any], None]:
+    """gunicorn's `on_reload` hook (the master got SIGHUP): the master loads the knowledge file
+    again before it forks the new workers, which then start with it. No thread in the master."""
+
+    def on_reload(server: Any) -> None:
+        runtime.live.reload_file()
+
+    return on_reload
+
+
 def _stop_on_sigterm(stop: Callable[[], None]) -> None:
     def handler(signum: int, frame: Any) -> None:
         log.info("SIGTERM: finishing the work in flight, then stopping")
@@ -279,6 +300,8 @@ def run_socket_mode(runtime: Runtime, command: str = COMMANDS["socket"]) -> int:
         raise SystemExit(0)
 
     _stop_on_sigterm(exit_now)
+    install_reload_signal()
+    runtime.live.start()
     try:
         refused = connect_socket_mode(handler, command)
         if refused is not None:
@@ -290,6 +313,7 @@ def run_socket_mode(runtime: Runtime, command: str = COMMANDS["socket"]) -> int:
     finally:
         if scheduler is not None:
             scheduler.stop()
+        runtime.live.stop()
         handler.close()
     return 0
 
@@ -298,9 +322,12 @@ def run_clock(runtime: Runtime) -> None:
     """The scheduler alone, in the foreground, until SIGTERM (Procfile `clock:`)."""
     scheduler = DigestScheduler(digest_tick(runtime))
     _stop_on_sigterm(scheduler.stop)
+    install_reload_signal()
+    runtime.live.start()  # the digests are written from each workspace's current knowledge
     log.info("digest scheduler running; checking for due digests every minute")
     with contextlib.suppress(KeyboardInterrupt):
         scheduler.run_forever()
+    runtime.live.stop()
 
 
 def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
@@ -318,6 +345,7 @@ def main(mode: Mode, env: Mapping[str, str] = os.environ) -> int:
             **gunicorn_options(runtime.settings),
             **scheduler_hooks(runtime),
             "on_starting": redact_gunicorn_logs(secret_values(env)),
+            "on_reload": reload_knowledge_hook(runtime),
         }
         application = wsgi_app(runtime.app, runtime.settings.signing_secret)
         run_gunicorn(application, options)

@@ -7,6 +7,7 @@ wrong for the chosen mode, so the CLI can print it and exit 2 instead of showing
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import secrets
@@ -27,6 +28,8 @@ DEFAULT_PORT = 3000
 # process from outside it; set HOST=127.0.0.1 behind a reverse proxy on the same machine.
 DEFAULT_HOST = "0.0.0.0"
 DEFAULT_QUERY_LOG_DAYS = 90
+# Approved team terms and a new knowledge file are live within this (plus a rebuild) everywhere.
+DEFAULT_KNOWLEDGE_POLL_SECONDS = 1.0
 # The generated query-log key of the single-machine default, in the user's config directory.
 SALT_FILENAME = "query_log_salt"
 # The bot scopes the manifest asks for; OAuth installs request the same ones.
@@ -90,6 +93,12 @@ VARIABLES = (
     ),
     Variable("KNOWLEDGE_FILE", _ALL, "the knowledge file (default knowledge/aigc.json)"),
     Variable(
+        "KNOWLEDGE_POLL_SECONDS",
+        _ALL,
+        f"how often a process checks the knowledge file and approved team terms "
+        f"(default {DEFAULT_KNOWLEDGE_POLL_SECONDS:g})",
+    ),
+    Variable(
         "KNOWLEDGE_EDITORS",
         ("http", "socket"),
         "who reviews suggested terms: Slack user ids (U…/W…) and/or user groups (@handle or "
@@ -143,6 +152,8 @@ class Settings:
     web_concurrency: int = 2  # gunicorn worker processes
     answer_cache_size: int = 2048  # rendered replies kept per process; 0 turns the cache off
     knowledge_file: Path | None = None
+    # Seconds between checks of the knowledge file and of the approved team terms' versions.
+    knowledge_poll_seconds: float = 1.0
     # KNOWLEDGE_EDITORS, validated: user ids (U…/W…), user-group ids (S…), handles (@ai-editors).
     knowledge_editors: tuple[str, ...] = ()
 
@@ -267,6 +278,13 @@ class Settings:
                     'print(Fernet.generate_key().decode())"`'
                 )
 
+        poll = get("KNOWLEDGE_POLL_SECONDS") or f"{DEFAULT_KNOWLEDGE_POLL_SECONDS:g}"
+        poll_seconds = _positive_float(poll)
+        if poll_seconds is None or not 0.05 <= poll_seconds <= 60:
+            problems.append(
+                f"KNOWLEDGE_POLL_SECONDS must be a number of seconds from 0.05 to 60, not {poll!r}"
+            )
+
         editors, bad_editors = parse_knowledge_editors(get("KNOWLEDGE_EDITORS") or "")
         if bad_editors:
             shown = ", ".join(repr(name) for name in bad_editors)
@@ -298,8 +316,17 @@ class Settings:
             web_concurrency=int(workers),
             answer_cache_size=int(cache_size),
             knowledge_file=Path(knowledge_file) if knowledge_file else None,
+            knowledge_poll_seconds=poll_seconds or DEFAULT_KNOWLEDGE_POLL_SECONDS,
             knowledge_editors=editors,
         )
+
+
+def _positive_float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 _EDITOR_NAME = re.compile(r"[UWS][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79}")
