@@ -288,6 +288,7 @@ class _Memo:
     def __init__(self) -> None:
         self.entries: OrderedDict[tuple, str] = OrderedDict()  # (row, names, link) → JSON
         self.tokens: OrderedDict[tuple, str] = OrderedDict()  # (text, added words in it) → tokens
+        self.frequencies: dict[str, int] = {}  # a new word → its vocabulary frequency
         self._texts: tuple[dict[str, str], str] | None = None
 
     @staticmethod
@@ -405,9 +406,8 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
     vocabulary = index.vocabulary
     total = int(vocabulary["total"])
     frequencies = {w: int(f) for w, f in vocabulary["words"]}
-    added = _vocabulary_words(
-        base.segmenter, frequencies, total, (n for e in overlay for n in e["aliases"])
-    )
+    names = (n for e in overlay for n in e["aliases"])
+    added = _vocabulary_words(base.segmenter, frequencies, total, names, memo.frequencies)
     if added:
         frequencies.update(added)
         words = sorted([w, f] for w, f in frequencies.items())
@@ -507,21 +507,32 @@ def _words_inside(text: str, words: dict[str, int], sizes: list[int]) -> tuple[s
 
 
 def _vocabulary_words(
-    segmenter: Segmenter, frequencies: dict[str, int], total: int, names: Iterable[str]
+    segmenter: Segmenter,
+    frequencies: dict[str, int],
+    total: int,
+    names: Iterable[str],
+    known: dict[str, int],
 ) -> dict[str, int]:
     """Frequencies that make jieba cut each Chinese name whole: jieba's `suggest_freq` over the
-    knowledge's vocabulary (the build asks jieba's full dictionary; the search only has this)."""
+    knowledge's vocabulary (the build asks jieba's full dictionary; the search only has this).
+    `known`: what earlier merges over the same vocabulary found (0: already a word)."""
     added: dict[str, int] = {}
     for name in names:
         word = fold(name)
         if not has_han(word) or " " in word or word in added:
             continue
-        pieces = segmenter.pieces(word)
-        if pieces == [word]:
-            continue  # already a word of the vocabulary
-        probability = math.prod((frequencies.get(p) or 1) / total for p in pieces)
-        suggested = max(int(probability * total) + 1, frequencies.get(word) or 1)
-        added[word] = suggested
+        suggested = known.get(word)
+        if suggested is None:
+            pieces = segmenter.pieces(word)
+            if pieces == [word]:
+                suggested = 0  # already a word of the vocabulary
+            else:
+                probability = math.prod((frequencies.get(p) or 1) / total for p in pieces)
+                suggested = max(int(probability * total) + 1, frequencies.get(word) or 1)
+            if len(known) < MAX_REMEMBERED_ENTRIES:
+                known[word] = suggested
+        if suggested:
+            added[word] = suggested
     return added
 
 
