@@ -199,6 +199,9 @@ def check_term(knowledge: Knowledge, term: TeamTerm) -> list[TermProblem]:
 
     claims = _claims(knowledge)
     question_phrases = _question_phrases()
+    # A correction keeps what it corrects: its everyday phrasings among the aliases stay
+    # phrasings (they may be shared with other entries), never new names.
+    its_phrasings = {_name_key(p) for p in replaced.phrasings} if replaced else set()
     seen: set[str] = set()
     named = [("zh", zh), ("abbr", abbr), ("en", en)] + [
         ("aliases", a.strip()) for a in term.aliases
@@ -232,6 +235,8 @@ def check_term(knowledge: Knowledge, term: TeamTerm) -> list[TermProblem]:
                 problem("duplicate_name")
             continue
         seen.add(key)
+        if is_alias and key in its_phrasings:
+            continue
         if is_alias:
             # Aliases double as everyday phrasings: they name the topic, never ask about it.
             if key in question_phrases:
@@ -253,6 +258,16 @@ def _normalized(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def _names(term: TeamTerm, aliases: Iterable[str], phrasings: Iterable[str]) -> list[str]:
+    """A correction's names: its own, but for the corrected entry's everyday phrasings (they
+    stay phrasings), then the corrected entry's names."""
+    phrased = {_name_key(p) for p in phrasings}
+    head = {_name_key(n) for n in (term.zh, term.abbr, term.en)}
+    own = [n for n in term.names if _name_key(n) in head or _name_key(n) not in phrased]
+    seen = {_name_key(n) for n in own}
+    return own + [n for n in aliases if n and _name_key(n) not in seen]
+
+
 def _names_of(entry: Entry) -> set[str]:
     return {
         k for k in (_name_key(n) for n in (entry.zh, entry.abbr, entry.en, *entry.aliases)) if k
@@ -264,7 +279,10 @@ def _already_in(base: Knowledge, approved: ApprovedTerm) -> bool:
     of the approved term (it was exported and the file rebuilt)."""
     definition = _normalized(approved.term.definition)
     names = {_name_key(n) for n in approved.term.names}
-    return any(names <= _names_of(e) for e in _file_terms_by_text(base).get(definition, ()))
+    return any(
+        names <= _names_of(e) | {_name_key(p) for p in e.phrasings}
+        for e in _file_terms_by_text(base).get(definition, ())
+    )
 
 
 _by_text_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -360,7 +378,7 @@ def with_overlay(base: Knowledge, approved: Sequence[ApprovedTerm]) -> OverlayRe
         replaced = entries[position[row.key]] if row.key in position else None
         if replaced is not None and replaced["kind"] != "term":
             replaced = None
-        names = term.names + [n for n in (replaced["aliases"] if replaced else ()) if n]
+        names = _names(term, replaced["aliases"], replaced["phrasings"]) if replaced else term.names
         kept: dict[str, str] = {}  # compact → name
         for name in names:
             key = _name_key(name)
@@ -636,7 +654,7 @@ def export_glossary(approved: Sequence[ApprovedTerm], base: Knowledge | None = N
         taken.add(term_id)
         zh = term.zh.strip() or term.en.strip()
         en, abbr = term.en.strip(), term.abbr.strip()
-        names = term.names + [n for n in (replaced.aliases if replaced else ()) if n]
+        names = _names(term, replaced.aliases, replaced.phrasings) if replaced else term.names
         head = {_name_key(zh), _name_key(en), _name_key(abbr)}
         aliases: list[str] = []
         for name in names:
@@ -654,11 +672,15 @@ def export_glossary(approved: Sequence[ApprovedTerm], base: Knowledge | None = N
         if abbr:
             lines.append(f"abbr = {_toml_string(abbr)}")
         lines.append(f"aliases = {_toml_list(aliases)}")
-        if replaced is not None:
+        if replaced is not None and base is not None:
             keys = {_name_key(n) for n in names}
             phrasings = [p for p in replaced.phrasings if _name_key(p) not in keys]
-            if phrasings:
-                lines.append(f"phrasings = {_toml_list(phrasings)}")
+            # A phrasing another entry has too is a shared one (the build insists).
+            shared = [p for p in phrasings if len(_claims(base).get(_name_key(p), ())) > 1]
+            if own := [p for p in phrasings if p not in shared]:
+                lines.append(f"phrasings = {_toml_list(own)}")
+            if shared:
+                lines.append(f"shared_phrasings = {_toml_list(shared)}")
         theme = term.theme.strip() or (replaced.theme if replaced else THEMES[0])
         lines += [f"theme = {_toml_string(theme)}", f"definition = {_toml_string(definition)}"]
         if replaced and replaced.gloss and _normalized(replaced.text) == _normalized(definition):

@@ -58,7 +58,7 @@ def maas_correction(kb: Knowledge) -> TeamTerm:
         zh=maas.zh,
         en=maas.en,
         abbr=maas.abbr,
-        aliases=("模型即服务平台",),
+        aliases=("模型即服务平台", "模型租用"),  # and one of its everyday phrasings, as prefilled
         definition=MAAS_TEXT,
         theme=maas.theme,
         replaces="term:maas",
@@ -166,6 +166,8 @@ def test_a_correction_answers_in_place_of_the_built_in(
     assert entry.source.article == "团队补充" and entry.approved_by == "U0EDITOR"
     assert set(built_in.aliases) <= set(entry.aliases)  # its names, plus the new one
     assert "模型即服务平台" in entry.aliases
+    assert "模型租用" in entry.phrasings and "模型租用" not in entry.aliases  # stays a phrasing
+    assert set(entry.phrasings) == set(built_in.phrasings)
     assert entry.related == built_in.related and entry.sections == built_in.sections
     assert entry.gloss == ""  # the English gloss explained the old text
     assert len([e for e in merged.terms() if e.id == "term:maas"]) == 1
@@ -253,13 +255,32 @@ def test_a_name_another_term_owns_is_rejected(kb: Knowledge, merged: Knowledge) 
     assert check_term(merged, TeamTerm(**{**second.__dict__, "replaces": "team:1"})) == []
 
 
-def test_a_correction_may_not_take_a_phrase_it_shares(kb: Knowledge) -> None:
+def green_correction(kb: Knowledge) -> TeamTerm:
+    """A correction of green AI as the 纠正 button prefills it: its aliases and everyday
+    phrasings in one list, two of them shared with the article's section on energy use."""
     green = kb.get("term:green-ai")
-    assert "耗电" in green.phrasings  # shared with the article's section on energy use
-    term = TeamTerm(
-        zh=green.zh, aliases=("耗电",), definition="x", theme=green.theme, replaces=green.id
+    names = {compact(n) for n in (green.zh, green.en, green.abbr)}
+    aliases = tuple(a for a in (*green.aliases, *green.phrasings) if compact(a) not in names)
+    assert "耗电" in aliases
+    return TeamTerm(
+        zh=green.zh,
+        en=green.en,
+        abbr=green.abbr,
+        aliases=aliases,
+        definition="绿色 AI 指降低人工智能训练和使用中能源消耗与碳排放的做法。",
+        theme=green.theme,
+        replaces=green.id,
     )
-    assert codes(check_term(kb, term)) == {("aliases", "name_taken")}
+
+
+def test_a_correction_keeps_its_shared_phrasings(kb: Knowledge) -> None:
+    term = green_correction(kb)
+    assert check_term(kb, term) == []
+    entry = with_overlay(kb, [approved("term:green-ai", term)]).knowledge.get("term:green-ai")
+    assert "耗电" in entry.phrasings and "耗电" not in entry.aliases
+    # ...but a new term may not take a phrase another entry has.
+    new = TeamTerm(zh="节能模型", aliases=("耗电",), definition="x", theme="治理与风险")
+    assert codes(check_term(kb, new)) == {("aliases", "name_taken")}
 
 
 def test_a_name_twice_is_rejected(kb: Knowledge) -> None:
@@ -458,6 +479,11 @@ def test_an_export_loads_rebuilds_and_retires_its_terms(
     terms = {t.id: t for t in load_glossary(glossary).terms}
     assert terms["maas"].definition == MAAS_TEXT
     assert len(terms) == len(load_glossary(paths.glossary).terms) + 2
+
+    # A correction whose phrasings are shared keeps them shared.
+    rows = [*rows, approved("term:green-ai", green_correction(kb))]
+    glossary.write_text(merge_glossary(original, rows, kb), encoding="utf-8")
+    assert 'shared_phrasings = ["耗电", "能耗"]' in glossary.read_text(encoding="utf-8")
 
     rebuilt = Knowledge.from_data(build_knowledge(paths.seeds, glossary))
     result = with_overlay(rebuilt, rows)
