@@ -5,8 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from multiprocessing.pool import Pool
+from threading import Barrier
+
+import pytest
 
 from bot.store import Store, make_engine
 from tests.store import racer
@@ -145,19 +150,31 @@ def test_threads_racing_for_a_stale_claim_have_exactly_one_winner(database_url, 
         s.engine.dispose()
 
 
-def test_processes_racing_have_exactly_one_winner_per_day(database_url, engine) -> None:
-    processes, days = 3, 40
+RACING_PROCESSES = 3
+
+
+@pytest.fixture(scope="module")
+def racing_pool() -> Iterator[tuple[Pool, Barrier]]:
+    """Three spawned processes and a barrier to start them together, shared by the module's
+    races on each database: spawning and importing the store costs a second or more a process,
+    the race itself a fraction of that. Each race opens its own engine in each process."""
     context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        start = manager.Barrier(processes)
-        with context.Pool(processes) as pool:
-            pending = [
-                pool.apply_async(
-                    racer.claim_all, (database_url, f"proc{i}", TODAY.isoformat(), days, start)
-                )
-                for i in range(processes)
-            ]
-            results = [p.get(timeout=120) for p in pending]
+    with context.Manager() as manager, context.Pool(RACING_PROCESSES) as pool:
+        yield pool, manager.Barrier(RACING_PROCESSES)
+
+
+def test_processes_racing_have_exactly_one_winner_per_day(
+    database_url, engine, racing_pool
+) -> None:
+    days = 40
+    pool, start = racing_pool
+    pending = [
+        pool.apply_async(
+            racer.claim_all, (database_url, f"proc{i}", TODAY.isoformat(), days, start)
+        )
+        for i in range(RACING_PROCESSES)
+    ]
+    results = [p.get(timeout=120) for p in pending]
     wins = Counter(day for won in results for day in won)
     assert len(wins) == days
     assert set(wins.values()) == {1}
