@@ -172,10 +172,18 @@ def teach_new_term(running: Running, slack: FakeSlack) -> int:
     assert modal["title"]["text"] == m.SUGGEST_TITLE["zh"]
     (zh_input,) = [x for x in modal["blocks"] if x.get("block_id") == "zh"]
     assert zh_input["element"]["initial_value"] == NEW_TERM  # the question's words
+    before = len(running.store.pending_suggestions(p.TEAM))
     assert submit(running, slack, ASKER, new_term_values()) == {}  # closed
-    wait_dm(slack, ASKER, "等待编辑审核")
-    (pending,) = running.store.pending_suggestions(p.TEAM)
+    slack.wait_until(
+        lambda: len(running.store.pending_suggestions(p.TEAM)) > before,
+        what="the suggestion saved",
+    )
+    *_, pending = running.store.pending_suggestions(p.TEAM)
     assert pending.origin == "no_answer" and pending.submitter == ASKER
+    wait_dm(slack, ASKER, f"#{pending.id}")
+    assert "等待编辑审核" in next(
+        s.content for s in slack.seen_by(ASKER, ASKER) if f"#{pending.id}" in s.content
+    )
     return pending.id
 
 
@@ -321,6 +329,22 @@ def test_edit_then_approve_makes_the_edited_term_live(running, slack):
     assert edited in ask(running, slack, "什么是PE").content
 
 
+def test_approving_what_no_longer_passes_opens_the_edit_modal(running, slack):
+    first = teach_new_term(running, slack)
+    second = teach_new_term(running, slack)  # the same name, suggested twice
+    open_home(running, slack, EDITOR)
+    approve = slack.press_in_view(EDITOR, tb.APPROVE_ACTION, block_id=f"review_{first}")
+    send(running, p.interactive_body(approve))
+    wait_dm(slack, ASKER, "审核通过")
+    slack.wait_until(lambda: review_buttons(slack.home_of(EDITOR) or {}).keys() == {second})
+    send(running, p.interactive_body(slack.press_in_view(EDITOR, tb.APPROVE_ACTION)))
+    modal = wait_modal(slack, EDITOR, tb.SUGGEST_VIEW)  # its name is taken now
+    assert modal["title"]["text"] == m.EDIT_TITLE["zh"]
+    refused = submit(running, slack, EDITOR)
+    assert refused["response_action"] == "errors" and "zh" in refused["errors"]
+    assert running.store.suggestion(second).status == "pending"
+
+
 def test_a_rejected_suggestion_never_answers(running, slack):
     suggestion = teach_new_term(running, slack)
     open_home(running, slack, EDITOR)
@@ -376,3 +400,49 @@ def test_without_editors_suggestions_queue_and_the_home_says_how_to_name_them(
     for user in (ASKER, BYSTANDER):
         text = json.dumps(open_home(running, slack, user), ensure_ascii=False)
         assert "KNOWLEDGE_EDITORS" in text and "1 条" in text and DEFINITION not in text
+
+
+# --- the stand-in refuses what Slack refuses -------------------------------------------------------
+
+
+def test_the_stand_in_refuses_modals_slack_refuses(fake_slack, knowledge):
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    slack = fake_slack
+    slack.reset()
+    client = WebClient(token="xoxb-e2e-token", base_url=slack.api_url)
+    good = tb.suggest_modal(
+        knowledge, tb.prefill_for_question("什么是X"), tb.SuggestContext("teach")
+    )
+
+    def refused(call, **kwargs) -> str:
+        with pytest.raises(SlackApiError) as error:
+            call(**kwargs)
+        return error.value.response["error"]
+
+    assert refused(client.views_open, trigger_id="made-up", view=good) == "invalid_trigger_id"
+    long_title = {**good, "title": {"type": "plain_text", "text": "标" * 25}}
+    no_submit = {k: v for k, v in good.items() if k != "submit"}
+    for bad in (long_title, no_submit, {**good, "private_metadata": "x" * 3001}):
+        assert refused(client.views_open, trigger_id=slack.trigger(ASKER), view=bad) == (
+            "invalid_arguments"
+        )
+    trigger = slack.trigger(ASKER)
+    opened = client.views_open(trigger_id=trigger, view=good)["view"]
+    assert refused(client.views_open, trigger_id=trigger, view=good) == "exchanged_trigger_id"
+    stale = slack.trigger(ASKER)
+    slack.advance(4)
+    assert refused(client.views_push, trigger_id=stale, view=good) == "expired_trigger_id"
+    update = client.views_update
+    assert refused(update, view_id=opened["id"], hash="old", view=good) == "hash_conflict"
+    assert refused(update, view_id="V0NOTHERE", view=good) == "not_found"
+    assert update(view_id=opened["id"], hash=opened["hash"], view=good)["ok"]
+    for _ in range(2):
+        client.views_push(trigger_id=slack.trigger(ASKER), view=good)
+    pushed = refused(client.views_push, trigger_id=slack.trigger(ASKER), view=good)
+    assert pushed == "push_limit_reached"
+    with pytest.raises(AssertionError, match="errors must name input blocks"):
+        slack.apply_view_ack(ASKER, json.dumps({"response_action": "errors", "errors": {"x": "y"}}))
+    slack.scopes = slack.scopes - {"usergroups:read"}
+    assert refused(client.usergroups_users_list, usergroup="S0EDITORS1") == "missing_scope"
