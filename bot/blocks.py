@@ -210,7 +210,8 @@ def entry_blocks(
         blocks.append(_context(truncation_notice(lang)))
     if best_match:
         blocks.append(_context(f":mag: {m.BEST_MATCH_NOTE[lang]}"))
-    blocks += _entry_body(entry, lang, lookup)
+    # Only the asker sees a private answer; a mention there pings nobody.
+    blocks += _entry_body(entry, lang, lookup, mention_approver=shareable)
     carried = carried_query(unescape(query))
     row: list[ButtonElement] = []
     if shareable:
@@ -240,13 +241,14 @@ def feedback_buttons(entry: Entry, lang: str, carried: str) -> list[ButtonElemen
     return buttons
 
 
-def team_addition(entry: Entry, lang: str) -> str | None:
+def team_addition(entry: Entry, lang: str, *, mention: bool = True) -> str | None:
     """ "团队补充 · approved by <@U…> on 2026-12-01" for an approved team term, else None. The
-    approver is shown as a mention only when it is a Slack user id (never text to escape)."""
+    approver is shown as a mention only when asked and when it is a Slack user id (never text
+    to escape)."""
     if not (entry.approved_by or entry.approved_on):
         return None
     day = escape(entry.approved_on)
-    if _USER_ID.fullmatch(entry.approved_by):
+    if mention and _USER_ID.fullmatch(entry.approved_by):
         return m.TEAM_ADDITION[lang].format(user=entry.approved_by, date=day)
     return m.TEAM_ADDITION_UNNAMED[lang].format(date=day)
 
@@ -267,8 +269,12 @@ def _alternative_buttons(
     ]
 
 
-def _entry_body(entry: Entry, lang: str, lookup: Lookup) -> list[Block]:
-    """Title, text and the context line (source, English name, related terms)."""
+def _entry_body(
+    entry: Entry, lang: str, lookup: Lookup, *, mention_approver: bool = False
+) -> list[Block]:
+    """Title, text and the context line (source, English name, related terms), and for a team
+    term who approved it: as a mention only where no one else sees it (a mention in a message
+    others see notifies the approver every time the answer is shared or replied in a thread)."""
     blocks: list[Block] = [_header(entry.title)]
     text = entry.text
     if entry.kind == "term" and lang == "en" and entry.gloss:
@@ -286,7 +292,7 @@ def _entry_body(entry: Entry, lang: str, lookup: Lookup) -> list[Block]:
         if related:
             context.append(f"{m.RELATED_LABEL[lang]}: {escape('、'.join(related[:8]))}")
     blocks.append(_context(*context))
-    addition = team_addition(entry, lang)
+    addition = team_addition(entry, lang, mention=mention_approver)
     if addition is not None:
         blocks.append(_context(addition))
     return blocks

@@ -101,6 +101,15 @@ def test_a_team_term_says_who_approved_it_and_when(knowledge, term):
     assert "团队补充" not in json.dumps(
         b.entry_blocks(term, "zh", knowledge.get, query="q", shareable=True), ensure_ascii=False
     )
+    # Where others see the answer (a shared copy, a thread reply) the approver is not mentioned:
+    # a mention there would notify them every time.
+    public = [
+        b.shared_answer_blocks(approved, "zh", knowledge.get, user="U0ASKER01", query="q"),
+        b.entry_blocks(approved, "zh", knowledge.get, query="q", shareable=False),
+    ]
+    for blocks in public:
+        text = json.dumps(blocks, ensure_ascii=False)
+        assert "团队补充" in text and "2026-12-01" in text and "U0EDITOR01" not in text
     # Anything but a user id is never rendered as markup.
     odd = replace(term, approved_by="<!channel>", approved_on="2026-12-01")
     line = b.team_addition(odd, "zh")
