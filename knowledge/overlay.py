@@ -202,6 +202,13 @@ def check_term(knowledge: Knowledge, term: TeamTerm) -> list[TermProblem]:
     # A correction keeps what it corrects: its everyday phrasings among the aliases stay
     # phrasings (they may be shared with other entries), never new names.
     its_phrasings = {_name_key(p) for p in replaced.phrasings} if replaced else set()
+    # ... and the names it already has pass as they are: the glossary's own rules admitted them
+    # (an English name longer than MAX_NAME_CHARS, an alias such as 安全问题).
+    its_names = (
+        {compact(n) for n in (replaced.zh, replaced.en, replaced.abbr, *replaced.aliases)} - {""}
+        if replaced
+        else set()
+    )
     seen: set[str] = set()
     named = [("zh", zh), ("abbr", abbr), ("en", en)] + [
         ("aliases", a.strip()) for a in term.aliases
@@ -223,10 +230,11 @@ def check_term(knowledge: Knowledge, term: TeamTerm) -> list[TermProblem]:
         if not key:
             problem("empty_name")
             continue
-        if len(name) > MAX_NAME_CHARS:
+        kept = key in its_names
+        if len(name) > MAX_NAME_CHARS and not kept:
             problem("too_long", "" if is_alias else str(len(name)))
             continue
-        if len(key) < 2:
+        if len(key) < 2 and not kept:
             problem("too_short")
             continue
         if key in seen:
@@ -237,7 +245,7 @@ def check_term(knowledge: Knowledge, term: TeamTerm) -> list[TermProblem]:
         seen.add(key)
         if is_alias and key in its_phrasings:
             continue
-        if is_alias:
+        if is_alias and not kept:
             # Aliases double as everyday phrasings: they name the topic, never ask about it.
             if key in question_phrases:
                 problem("question_phrase")
