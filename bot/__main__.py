@@ -1,4 +1,4 @@
-"""One command line for the bot: `python -m bot ask|build|serve|socket|clock|migrate|digest|forget`."""
+"""One command line for the bot: `python -m bot ask|build|serve|socket|clock|migrate|digest|forget|knowledge`."""
 
 from __future__ import annotations
 
@@ -114,6 +114,34 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--team", required=True, help="the workspace's team id (T…)")
     forget.add_argument("--user", required=True, help="the person's user id (U… or W…)")
     forget.set_defaults(run=_forget)
+
+    knowledge = commands.add_parser("knowledge", help="the team's approved terms: export them")
+    knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    export = knowledge_commands.add_parser(
+        "export",
+        help="write a workspace's approved terms as glossary.toml entries",
+        description="Write the terms editors approved in Slack as glossary.toml [[term]] "
+        "tables (stable order, a comment with who approved each and when), to stdout or merged "
+        "into a glossary file. Commit it, run `python -m bot build` and deploy: the running "
+        "processes then retire the overlay terms the rebuilt knowledge file holds.",
+        epilog="environment variables:\n"
+        "  DATABASE_URL    SQLAlchemy URL (default: a per-user SQLite file)\n"
+        "  KNOWLEDGE_FILE  the knowledge file the terms were approved against "
+        "(default knowledge/aigc.json)",
+        **with_env,
+    )
+    export.add_argument(
+        "--team", default=None, help="the workspace's team id (T…); default: the only one"
+    )
+    export.add_argument(
+        "--into",
+        type=Path,
+        default=None,
+        help="merge into this glossary file (e.g. knowledge/glossary.toml): corrections "
+        "replace the built-in term's table, new terms are appended",
+    )
+    export.add_argument("--knowledge", type=Path, default=None, help="knowledge file to use")
+    export.set_defaults(run=_export_knowledge)
     return parser
 
 
@@ -254,6 +282,100 @@ def _forget(args: argparse.Namespace) -> int:
     else:
         print(f"no questions asked by {user} in {team} are in the query log; nothing deleted")
     return 0
+
+
+def _export_knowledge(args: argparse.Namespace) -> int:
+    """`knowledge export [--team T…] [--into glossary.toml]`: the approved team terms as
+    glossary entries, on stdout or merged into the file; every failure one line, exit 2."""
+    from bot.store import (
+        Store,
+        StoreError,
+        current_revision,
+        default_database_path,
+        head_revision,
+        make_engine,
+    )
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from knowledge.overlay import export_glossary, merge_glossary
+
+    def fail(message: str) -> int:
+        print(f"error: knowledge export: {message}", file=sys.stderr)
+        return 2
+
+    team = (args.team or "").strip()
+    if team and not _TEAM_ID.fullmatch(team):
+        return fail(f"{team!r} is not a Slack team id (T… in capitals)")
+    url = os.environ.get("DATABASE_URL", "").strip() or None
+    if url is None and not default_database_path().exists():
+        return fail(
+            f"no database at {default_database_path()}: set DATABASE_URL to the database the "
+            "app runs with"
+        )
+    try:
+        knowledge = Knowledge.load(args.knowledge or _knowledge_file_from_env())
+    except KnowledgeFileError as error:
+        return fail(str(error))
+    try:
+        engine = make_engine(url)
+        if current_revision(engine) is None:
+            return fail(
+                f"the database {engine.url.render_as_string(hide_password=True)} has no tables; "
+                "is DATABASE_URL the one the app runs with?"
+            )
+        if current_revision(engine) != head_revision():
+            return fail("the database is not migrated: run `python -m bot migrate` first")
+        store = Store(engine, lambda: datetime.now(UTC))
+        teams = {t: store.approved_terms(t) for t in sorted(store.knowledge_versions())}
+        engine.dispose()
+    except StoreError as error:
+        return fail(str(error))
+    except SQLAlchemyError as error:  # unreachable, refused, not this app's tables
+        return fail(f"cannot read the database ({type(error).__name__}: {error.args[0]})")
+    teams = {t: terms for t, terms in teams.items() if terms}
+    if not team:
+        if not teams:
+            return fail("no workspace has approved terms yet; nothing to export")
+        if len(teams) > 1:
+            listed = ", ".join(f"{t} ({len(terms)})" for t, terms in teams.items())
+            return fail(f"approved terms in several workspaces, choose one with --team: {listed}")
+        (team,) = teams
+    elif team not in teams:
+        known = ", ".join(teams) or "none"
+        return fail(f"no approved terms in {team} (workspaces with approved terms: {known})")
+    approved = teams[team]
+    exported = export_glossary(approved, knowledge)
+    count = exported.count("[[term]]")
+    corrections = exported.count("# corrects term '")
+    if args.into is None:
+        sys.stdout.write(exported)
+    else:
+        try:
+            current = args.into.read_text(encoding="utf-8")
+        except OSError as error:
+            return fail(f"cannot read {args.into} ({error.strerror or error})")
+        merged = merge_glossary(current, approved, knowledge)
+        temporary = args.into.with_name(f".{args.into.name}.{os.getpid()}.tmp")
+        try:  # whole or not at all: a glossary cut short would not build
+            temporary.write_text(merged, encoding="utf-8")
+            os.replace(temporary, args.into)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            return fail(f"cannot write {args.into} ({error.strerror or error})")
+    where = "stdout" if args.into is None else str(args.into)
+    already = len(approved) - count
+    note = f"; {already} already in the knowledge file" if already else ""
+    print(
+        f"exported {count} term(s) of {team} ({corrections} correction(s)) to {where}{note}"
+        + ("; next: review, commit, `python -m bot build`, deploy" if count else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _knowledge_file_from_env() -> Path | None:
+    value = os.environ.get("KNOWLEDGE_FILE", "").strip()
+    return Path(value) if value else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -577,3 +577,31 @@ HOME_VOTES_TITLE = "答案反馈 / Answer feedback"
 HOME_VOTES_NONE = "还没有人评价过答案。/ No votes on answers yet."
 VOTE_COUNTS = "👍 {up} · 👎 {down}"
 STATS_VOTES = "答案反馈（👎 最多的在前，只有次数）"
+
+# The editors' weekly knowledge-gap report (bot/gap_report.py): a DM to each editor, who may
+# read either language, so every line says it in both.
+GAP_REPORT_TITLE = "知识缺口周报 · {date} / Weekly knowledge gaps"
+GAP_REPORT_INTRO = (
+    "过去 7 天（{start} 至 {end}）。问题只统计公开频道里至少 {askers} 人问过的。"
+    "点按钮打开预先填好的建议表单，提交后照常在 App Home 审核。\n"
+    "The last 7 days ({start} to {end}). Questions: public channels only, asked by at least "
+    "{askers} people. A button opens the suggest form, filled in; what you submit is reviewed "
+    "in App Home as usual."
+)
+GAP_REPORT_TOPICS = "*没答上的问题* / *Questions the bot could not answer*"
+GAP_REPORT_DISLIKED = "*👎 最多的答案* / *Answers with the most 👎*"
+GAP_REPORT_PENDING = (
+    "*待审核的建议：{count} 条* — 在 AIGC 知识助手的「主页」(App Home) 标签里审核。\n"
+    "*{count} suggestion(s) waiting* — review them in the app's Home tab."
+)
+GAP_REPORT_TEXT = (
+    "知识缺口周报：{topics} 个没答上的问题，{disliked} 个被 👎 的答案，{pending} 条待审核建议。"
+    " / Weekly knowledge gaps: {topics} unanswered, {disliked} 👎, {pending} waiting."
+)
+GAP_REPORT_TEACH_BUTTON = "教我这个词 / Teach it"
+GAP_REPORT_CORRECT_BUTTON = "纠正 / Correct it"
+GAP_REPORT_SUGGEST_BUTTON = "补充一个词 / Add a term"
+GAP_REPORT_FOOTER = (
+    "每周发给知识编辑（KNOWLEDGE_EDITORS）；时间由 KNOWLEDGE_REPORT_AT 设置。"
+    " / Sent weekly to the knowledge editors; KNOWLEDGE_REPORT_AT sets when."
+)

@@ -21,6 +21,8 @@ from slack_sdk.errors import SlackApiError
 from bot import log_redaction
 from bot.app import create_app, open_store, team_clients
 from bot.digest import RunReport, run_due
+from bot.editors import Editors
+from bot.gap_report import GapReports
 from bot.live_knowledge import LiveKnowledge
 from bot.settings import Mode, Settings, SettingsError
 from bot.slack_errors import error_code
@@ -136,10 +138,20 @@ def _client_carries_the_token(record: logging.LogRecord) -> bool:
 
 
 def digest_tick(runtime: Runtime) -> Callable[[Callable[[], bool]], RunReport]:
-    """One scheduler tick: post whatever is due now, then (hourly) delete the questions older
-    than QUERY_LOG_DAYS."""
+    """One scheduler tick: post whatever is due now (the digests, then the editors' weekly
+    knowledge-gap report), then (hourly) delete the questions older than QUERY_LOG_DAYS."""
     clients = team_clients(runtime.settings, runtime.store)
     last_purge: list[datetime] = []
+    settings = runtime.settings
+    gap_reports = GapReports(
+        runtime.store,
+        Editors(settings.knowledge_editors),
+        clients,
+        runtime.live.for_team,
+        weekday=settings.knowledge_report_day,
+        post_time=settings.knowledge_report_time,
+        tz=settings.knowledge_report_tz,
+    )
 
     def tick(should_stop: Callable[[], bool]) -> RunReport:
         store = runtime.store
@@ -148,6 +160,10 @@ def digest_tick(runtime: Runtime) -> Callable[[Callable[[], bool]], RunReport]:
         report = run_due(
             store, live.base, clients, now, should_stop=should_stop, knowledge_for=live.for_team
         )
+        try:  # the editors' weekly report (bot/gap_report.py), claimed like the digests
+            gap_reports.run_due(now, should_stop=should_stop)
+        except Exception:  # the digests are posted; the report is tried again next minute
+            log.exception("the knowledge-gap reports could not be checked")
         if not last_purge or now - last_purge[0] >= PURGE_EVERY:
             last_purge[:] = [now]
             purge_query_log(store, runtime.settings.query_log_days)

@@ -30,6 +30,8 @@ DEFAULT_HOST = "0.0.0.0"
 DEFAULT_QUERY_LOG_DAYS = 90
 # Approved team terms and a new knowledge file are live within this (plus a rebuild) everywhere.
 DEFAULT_KNOWLEDGE_POLL_SECONDS = 1.0
+# The editors' weekly knowledge-gap report (bot/gap_report.py): weekday and local time.
+DEFAULT_KNOWLEDGE_REPORT_AT = "mon 09:00"
 # The generated query-log key of the single-machine default, in the user's config directory.
 SALT_FILENAME = "query_log_salt"
 # The bot scopes the manifest asks for; OAuth installs request the same ones.
@@ -100,9 +102,20 @@ VARIABLES = (
     ),
     Variable(
         "KNOWLEDGE_EDITORS",
-        ("http", "socket"),
+        _ALL,
         "who reviews suggested terms: Slack user ids (U…/W…) and/or user groups (@handle or "
-        "S…), comma-separated",
+        "S…), comma-separated; they get the weekly knowledge-gap report",
+    ),
+    Variable(
+        "KNOWLEDGE_REPORT_AT",
+        ("http", "socket", "clock"),
+        f"when the editors get the weekly knowledge-gap report: a weekday and HH:MM, e.g. "
+        f"'{DEFAULT_KNOWLEDGE_REPORT_AT}' (the default), or off",
+    ),
+    Variable(
+        "KNOWLEDGE_REPORT_TZ",
+        ("http", "socket", "clock"),
+        "the time zone of KNOWLEDGE_REPORT_AT, an IANA name (default Asia/Shanghai)",
     ),
     Variable("LOG_LEVEL", _ALL, "DEBUG, INFO (default), WARNING …"),
 )
@@ -156,6 +169,11 @@ class Settings:
     knowledge_poll_seconds: float = 1.0
     # KNOWLEDGE_EDITORS, validated: user ids (U…/W…), user-group ids (S…), handles (@ai-editors).
     knowledge_editors: tuple[str, ...] = ()
+    # KNOWLEDGE_REPORT_AT / _TZ: the weekday (0 = Monday; None: no report) and local HH:MM
+    # the editors get the weekly knowledge-gap report, and the zone of that time.
+    knowledge_report_day: int | None = 0
+    knowledge_report_time: str = "09:00"
+    knowledge_report_tz: str = "Asia/Shanghai"
 
     @property
     def oauth_enabled(self) -> bool:
@@ -294,9 +312,26 @@ class Settings:
                 "comma-separated (find a member's id in their profile: ⋯ → Copy member ID)"
             )
 
+        report_at = get("KNOWLEDGE_REPORT_AT") or DEFAULT_KNOWLEDGE_REPORT_AT
+        try:
+            report_when = parse_report_at(report_at)
+        except ValueError:
+            report_when = None
+            problems.append(
+                f"KNOWLEDGE_REPORT_AT must be a weekday and a time of day, e.g. "
+                f"'{DEFAULT_KNOWLEDGE_REPORT_AT}' or '周一 09:00', or off, not {report_at!r}"
+            )
+        report_tz = _timezone(get("KNOWLEDGE_REPORT_TZ"))
+        if report_tz is None:
+            problems.append(
+                f"KNOWLEDGE_REPORT_TZ must be an IANA time zone such as Asia/Shanghai, "
+                f"not {get('KNOWLEDGE_REPORT_TZ')!r}"
+            )
+
         if problems:
             raise SettingsError(mode, problems)
 
+        report_day, report_time = report_when or (None, "09:00")
         knowledge_file = get("KNOWLEDGE_FILE")
         return cls(
             mode=mode,
@@ -318,6 +353,9 @@ class Settings:
             knowledge_file=Path(knowledge_file) if knowledge_file else None,
             knowledge_poll_seconds=poll_seconds or DEFAULT_KNOWLEDGE_POLL_SECONDS,
             knowledge_editors=editors,
+            knowledge_report_day=report_day,
+            knowledge_report_time=report_time,
+            knowledge_report_tz=report_tz or "Asia/Shanghai",
         )
 
 
@@ -327,6 +365,48 @@ def _positive_float(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and value > 0 else None
+
+
+_WEEKDAYS = {
+    **{name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        name: n
+        for n, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+    **{f"{prefix}{day}": n for n, day in enumerate("一二三四五六日") for prefix in ("周", "星期")},
+    "周天": 6,
+    "星期天": 6,
+}
+_OFF = frozenset({"off", "0", "false", "no", "none"})
+
+
+def parse_report_at(value: str) -> tuple[int, str] | None:
+    """KNOWLEDGE_REPORT_AT -> (weekday 0-6, "HH:MM"), or None for off ("mon 09:00",
+    "Monday 9:30", "周一 09:00" are all understood); ValueError when it is neither."""
+    from bot.digest.schedule import InvalidSubscription, validate_post_time
+
+    text = value.strip().lower()
+    if text in _OFF:
+        return None
+    day, _, time_of_day = text.partition(" ")
+    if day not in _WEEKDAYS:
+        raise ValueError(f"{value!r} does not start with a weekday")
+    try:
+        return _WEEKDAYS[day], validate_post_time(time_of_day.strip() or "09:00")
+    except InvalidSubscription as error:
+        raise ValueError(str(error)) from None
+
+
+def _timezone(value: str | None) -> str | None:
+    """An IANA zone name, canonically cased (the digest's default when unset), or None."""
+    from bot.digest.schedule import DEFAULT_TIMEZONE, InvalidSubscription, validate_timezone
+
+    try:
+        return validate_timezone(value) if value else DEFAULT_TIMEZONE
+    except InvalidSubscription:
+        return None
 
 
 _EDITOR_NAME = re.compile(r"[UWS][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79}")

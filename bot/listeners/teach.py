@@ -173,7 +173,10 @@ def open_suggest(
         prefill, origin = tb.prefill_for_entry(entry), "correct"
     else:
         origin = carried.get("o") if carried.get("o") in TEACH_ORIGINS else "no_answer"
-        prefill = tb.prefill_for_question(str(carried.get("q", "")))
+        # The weekly report's button on a 👎 article section: a new term related to it.
+        section = knowledge.get(str(carried.get("s") or ""))
+        section_id = section.id if section is not None and section.kind == "section" else ""
+        prefill = tb.prefill_for_question(str(carried.get("q", "")), section_id)
     view = tb.suggest_modal(knowledge, prefill, tb.SuggestContext(str(origin), lang))
     if not _open(client, body.get("trigger_id"), view, kind):
         _tell_privately(respond, asker, kind, m.MODAL_FAILED[lang])

@@ -261,6 +261,32 @@ class KnowledgeVersion(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# claimed: being sent; sent; retry: no editor could be reached, tried again from `retry_at`;
+# gave_up: the attempts of the day are spent.
+REPORT_STATUSES = ("claimed", "sent", "retry", "gave_up")
+
+
+class KnowledgeReport(Base):
+    """The editors' weekly knowledge-gap report of one workspace on one local date (the
+    report's weekday): the claim that makes it once per week across processes, then how many
+    editors got it (`sent_to`; 0: there was nothing to report)."""
+
+    __tablename__ = "knowledge_reports"
+    __table_args__ = (UniqueConstraint("team_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # one of REPORT_STATUSES
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    sent_to: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS_TABLE)
 SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS_TABLE)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES_TABLE)

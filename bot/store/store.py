@@ -47,6 +47,7 @@ from bot.store.models import (
     VOTE_WANTED_MAX_CHARS,
     AnswerVote,
     DigestPost,
+    KnowledgeReport,
     KnowledgeVersion,
     ProcessedEvent,
     QueryLog,
@@ -55,6 +56,7 @@ from bot.store.models import (
     TeamTermRow,
 )
 from bot.store.tokens import EncryptedInstallationStore, TokenCipher
+from bot.workspace import Workspace
 
 if TYPE_CHECKING:
     from knowledge.overlay import ApprovedTerm, TeamTerm
@@ -1075,6 +1077,132 @@ class Store:
             return {team: version for team, version in session.execute(query)}
 
         return self._transaction("read the knowledge versions", work)
+
+    # -- the editors' weekly knowledge-gap report ----------------------------------------------
+
+    def report_workspaces(self, since: datetime) -> list[Workspace]:
+        """The workspaces the weekly report may have something for: questions or votes since
+        `since`, or suggestions waiting. With the Grid org a question was logged with, so the
+        installation to send with is found."""
+        asked = (
+            select(QueryLog.team_id, QueryLog.enterprise_id)
+            .where(QueryLog.created_at >= since, QueryLog.team_id != "")
+            .distinct()
+        )
+        voted = select(AnswerVote.team_id).where(AnswerVote.updated_at >= since).distinct()
+        waiting = select(SuggestionRow.team_id).where(SuggestionRow.status == "pending").distinct()
+
+        def work(session: Session) -> list[Workspace]:
+            orgs: dict[str, str | None] = {}
+            for team, enterprise in session.execute(asked):
+                if enterprise or team not in orgs:
+                    orgs[team] = enterprise
+            for team in [*session.scalars(voted), *session.scalars(waiting)]:
+                orgs.setdefault(team, None)
+            return [Workspace(team, orgs[team]) for team in sorted(orgs) if team]
+
+        return self._transaction("find the workspaces to report on", work)
+
+    def claim_report(self, team_id: str, local_date: date, claimer: str) -> bool:
+        """Take the right to send the workspace's weekly report of `local_date`: True for
+        exactly one caller across processes. A stale claim (its process died) and a retry
+        whose time has come can be taken over; a sent or given-up report never."""
+        now = self.now()
+
+        def insert(session: Session) -> None:
+            session.add(
+                KnowledgeReport(
+                    team_id=team_id,
+                    local_date=local_date,
+                    status="claimed",
+                    claimed_at=now,
+                    claimed_by=claimer,
+                )
+            )
+
+        try:
+            self._transaction("claim the knowledge report", insert)
+            return True
+        except exc.IntegrityError:
+            pass
+
+        def take_over(session: Session) -> bool:
+            result = session.execute(
+                update(KnowledgeReport)
+                .where(
+                    KnowledgeReport.team_id == team_id,
+                    KnowledgeReport.local_date == local_date,
+                    or_(
+                        (KnowledgeReport.status == "claimed")
+                        & (KnowledgeReport.claimed_at < now - self._stale_claim),
+                        (KnowledgeReport.status == "retry") & (KnowledgeReport.retry_at <= now),
+                    ),
+                )
+                .values(status="claimed", claimed_at=now, claimed_by=claimer)
+            )
+            return result.rowcount == 1
+
+        return self._transaction("claim the knowledge report", take_over)
+
+    def mark_report_sent(self, team_id: str, local_date: date, claimer: str, sent_to: int) -> bool:
+        """The report went to `sent_to` editors (0: nothing to report). False if `claimer`
+        no longer holds the claim."""
+
+        def work(session: Session) -> bool:
+            result = session.execute(
+                update(KnowledgeReport)
+                .where(*self._report_claim(team_id, local_date, claimer))
+                .values(status="sent", sent_to=sent_to, sent_at=self.now())
+            )
+            return result.rowcount == 1
+
+        return self._transaction("record the knowledge report sent", work)
+
+    def mark_report_retry(
+        self,
+        team_id: str,
+        local_date: date,
+        claimer: str,
+        *,
+        error: str,
+        delay: timedelta,
+        max_attempts: int,
+    ) -> str | None:
+        """Count an attempt that reached no editor: `retry` after `delay`, or `gave_up` at
+        `max_attempts`. Returns the status, or None if `claimer` no longer holds the claim."""
+
+        def work(session: Session) -> str | None:
+            row = session.scalars(
+                select(KnowledgeReport).where(*self._report_claim(team_id, local_date, claimer))
+            ).one_or_none()
+            if row is None:
+                return None
+            row.attempts = (row.attempts or 0) + 1
+            row.last_error = error[:64]
+            row.status = "gave_up" if row.attempts >= max_attempts else "retry"
+            row.retry_at = None if row.status == "gave_up" else self.now() + delay
+            return row.status
+
+        return self._transaction("record the knowledge report attempt", work)
+
+    def report_status(self, team_id: str, local_date: date) -> KnowledgeReport | None:
+        def work(session: Session) -> KnowledgeReport | None:
+            return session.scalars(
+                select(KnowledgeReport).where(
+                    KnowledgeReport.team_id == team_id, KnowledgeReport.local_date == local_date
+                )
+            ).one_or_none()
+
+        return self._transaction("read the knowledge report", work)
+
+    @staticmethod
+    def _report_claim(team_id: str, local_date: date, claimer: str) -> Sequence:
+        return (
+            KnowledgeReport.team_id == team_id,
+            KnowledgeReport.local_date == local_date,
+            KnowledgeReport.status == "claimed",
+            KnowledgeReport.claimed_by == claimer,
+        )
 
     # -- processed events ---------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ TABLES = {
     "suggestions",
     "team_terms",
     "knowledge_version",
+    "knowledge_reports",
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",
