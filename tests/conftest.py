@@ -22,6 +22,10 @@ pytest_plugins = ["tests.databases"]
 # The single-machine default generates the query log's key into the user's config directory;
 # the suite (and the processes it starts) generate theirs into a throwaway one instead.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="aigc-test-config-")
+# gunicorn (the `serve` the fault and CLI tests start) opens its control socket in
+# XDG_RUNTIME_DIR, else ~/.gunicorn: one throwaway folder per test process, so servers that
+# parallel test workers start never take over each other's socket, nor the developer's.
+os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="aigc-test-run-")
 
 # CI replays the same examples every run (a red CI is then a real regression, reproducible
 # locally with HYPOTHESIS_PROFILE=ci); developers' runs keep exploring new ones.

@@ -3,6 +3,7 @@ request that got past Bolt's signature check, so a test can prove no listener sa
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -114,7 +115,10 @@ def _forget_spied_requests(spy: Spy) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the 5 MB build as soon as the run knows it needs it, so it overlaps the whole
-    suite instead of only the tests of its module."""
+    suite instead of only the tests of its module. Not in a pytest-xdist worker: every worker
+    collects every test but only one runs this module, which then starts the build itself."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if not any(item.name.startswith("test_5mb") for item in session.items):
         return
     from tests.fuzz.test_knowledge_edges import FIVE_MB_BUILD, start_five_mb_build
