@@ -287,6 +287,8 @@ def _forget(args: argparse.Namespace) -> int:
 def _export_knowledge(args: argparse.Namespace) -> int:
     """`knowledge export [--team T…] [--into glossary.toml]`: the approved team terms as
     glossary entries, on stdout or merged into the file; every failure one line, exit 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.store import (
         Store,
         StoreError,
@@ -295,8 +297,6 @@ def _export_knowledge(args: argparse.Namespace) -> int:
         head_revision,
         make_engine,
     )
-    from sqlalchemy.exc import SQLAlchemyError
-
     from knowledge.overlay import export_glossary, merge_glossary
 
     def fail(message: str) -> int:
