@@ -493,12 +493,6 @@ def test_export_and_rebuild_answer_each_term_once_from_the_file(servers, slack):
         for server in servers.both
     )
     print_time("the rebuilt knowledge file deployed, answered from it on both servers after", took)
-    eventually(
-        lambda: servers.store.approved_terms(p.TEAM) == [],
-        timeout=LIVE_WITHIN,
-        what="the exported terms retired from the overlay",
-    )
-
     for server in servers.both:
         for live in approved:
             name, text = live.term.zh, live.term.definition
@@ -509,3 +503,8 @@ def test_export_and_rebuild_answer_each_term_once_from_the_file(servers, slack):
             assert offered.count(offered[0]) == 1, (server.name, name, offered)  # no twin
         listed = shortcut_terms(server, slack, f"我们在讨论{term}的成本")
         assert listed.count(definition[:12]) == 1 and listed.count(term) >= 1, listed
+    eventually(
+        lambda: servers.store.approved_terms(p.TEAM) == [],
+        timeout=LIVE_WITHIN,
+        what="the exported terms retired from the overlay",
+    )
