@@ -233,6 +233,22 @@ class Store:
 
         return with_retries(attempt, what=what, sleep=self._sleep, backoff=self._backoff)
 
+    def _read(self, what: str, work: Callable[[Session], T]) -> T:
+        """A read on `lookup_engine`: on SQLite it never waits for another connection's write
+        lock (the store's own engine begins every transaction by taking it). For reads on a
+        request's way to its ack, such as the knowledge a workspace answers with."""
+        sessions = self._read_sessions
+
+        def attempt() -> T:
+            with sessions.begin() as session:
+                return work(session)
+
+        return with_retries(attempt, what=what, sleep=self._sleep, backoff=self._backoff)
+
+    @cached_property
+    def _read_sessions(self) -> sessionmaker:
+        return sessionmaker(self.lookup_engine, expire_on_commit=False)
+
     # -- subscriptions ------------------------------------------------------------------------
 
     def subscribe(
@@ -1004,7 +1020,7 @@ class Store:
                 for row in session.scalars(query)
             ]
 
-        return self._transaction("read the team terms", work)
+        return self._read("read the team terms", work)
 
     def undo_team_term(self, team_id: str, key: str, by: str) -> bool:
         """Take an approved term out of the overlay (a corrected built-in entry answers with its
@@ -1076,7 +1092,7 @@ class Store:
         def work(session: Session) -> dict[str, int]:
             return {team: version for team, version in session.execute(query)}
 
-        return self._transaction("read the knowledge versions", work)
+        return self._read("read the knowledge versions", work)
 
     # -- the editors' weekly knowledge-gap report ----------------------------------------------
 
