@@ -193,6 +193,7 @@ def test_the_teaching_loop_over_socket_mode(socket_process, socket_mode, slack, 
     )
     values = {"zh": NEW_TERM, "definition": NEW_DEFINITION, "theme": THEMES[1]}
     assert submit(socket_mode, slack, ASKER, values) == {}
+    wait_dm(slack, ASKER, f"：{NEW_TERM}）")  # stored: the submitter is told so
     (taught,) = store.pending_suggestions(p.TEAM)
     approved_at = time.monotonic()
     store.approve_suggestion(taught.id, EDITOR)
