@@ -36,6 +36,7 @@ from knowledge.model import THEMES
 from tests import payloads as p
 from tests.databases import FakeClock
 from tests.e2e.conftest import SIGNING_SECRET
+from tests.e2e.deployment import eventually
 from tests.e2e.fake_slack import FakeSlack, LoopbackServer, Shown, post, signed_headers
 
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
@@ -174,7 +175,7 @@ def teach_new_term(running: Running, slack: FakeSlack) -> int:
     assert zh_input["element"]["initial_value"] == NEW_TERM  # the question's words
     before = len(running.store.pending_suggestions(p.TEAM))
     assert submit(running, slack, ASKER, new_term_values()) == {}  # closed
-    slack.wait_until(
+    eventually(
         lambda: len(running.store.pending_suggestions(p.TEAM)) > before,
         what="the suggestion saved",
     )
@@ -211,7 +212,7 @@ def test_thumbs_down_leads_to_a_suggested_correction(running, slack, knowledge):
     press(running, slack, answer, b.VOTE_DOWN_ACTION)
     feedback = wait_modal(slack, ASKER, tb.FEEDBACK_VIEW)
     assert "模型即服务" in json.dumps(feedback, ensure_ascii=False)
-    slack.wait_until(
+    eventually(
         lambda: (
             [(v.entry_id, v.down) for v in running.store.vote_counts(p.TEAM)] == [("term:maas", 1)]
         ),
@@ -252,7 +253,7 @@ def test_a_vote_on_a_thread_reply_is_thanked_to_the_voter_alone(running, slack):
     # Changing one's mind: 👎 replaces the 👍.
     press(running, slack, reply, b.VOTE_DOWN_ACTION, user=BYSTANDER)
     wait_modal(slack, BYSTANDER, tb.FEEDBACK_VIEW)
-    slack.wait_until(
+    eventually(
         lambda: [(v.up, v.down) for v in running.store.vote_counts(p.TEAM)] == [(0, 1)],
         what="the vote changed",
     )
@@ -381,7 +382,7 @@ def test_vote_counts_show_in_stats_and_the_editors_home(running, slack):
     answer = ask(running, slack, "什么是MaaS")
     press(running, slack, answer, b.VOTE_DOWN_ACTION)
     wait_modal(slack, ASKER, tb.FEEDBACK_VIEW)
-    slack.wait_until(lambda: running.store.vote_counts(p.TEAM), what="the vote")
+    eventually(lambda: running.store.vote_counts(p.TEAM), what="the vote")
     stats = ask(running, slack, "stats")
     assert m.STATS_VOTES in stats.content and "👎 1" in stats.content
     assert "👎 1" in json.dumps(open_home(running, slack, EDITOR), ensure_ascii=False)
