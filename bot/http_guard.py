@@ -171,6 +171,12 @@ def parse_slack_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
     for key in _OBJECT_KEYS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             raise MalformedBody(f"`{key}` is not an object")
+    if body.get("type") in ("block_actions", "interactive_message"):
+        actions = body.get("actions")
+        if not (isinstance(actions, list) and actions):
+            # Bolt reads `actions[0]` of every such body (slack_bolt.request.payload_utils
+            # .to_action); Slack always sends the pressed element there.
+            raise MalformedBody(f"a {body['type']} without `actions`")
     for key in _OBJECT_LIST_KEYS:
         value = body.get(key)
         if value is not None and not (

@@ -158,6 +158,8 @@ def test_bytes_that_are_not_utf8_are_401_unsigned_and_400_signed(guard, bolt, ra
         (urlencode({"payload": '{"type": "block_actions", "actions": [1]}'}).encode(), FORM),
         (b'{"type": "block_actions", "container": []}', JSON),
         (b'{"type": "event_callback", "event": {}, "authorizations": {}}', JSON),
+        (b'{"type": "block_actions", "actions": null}', JSON),
+        (urlencode({"payload": '{"type": "block_actions", "actions": []}'}).encode(), FORM),
     ],
     ids=[
         "form as JSON",
@@ -176,6 +178,8 @@ def test_bytes_that_are_not_utf8_are_401_unsigned_and_400_signed(guard, bolt, ra
         "actions of numbers",
         "container a list",
         "authorizations an object",
+        "block_actions with actions null",
+        "block_actions with no action",
     ],
 )
 def test_a_signed_body_bolt_cannot_take_is_400(guard, bolt, caplog, raw, content_type):
