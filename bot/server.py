@@ -7,8 +7,10 @@ message and exit code 2, before any server starts; the database is migrated on e
 The knowledge is kept current in every serving process (`bot.live_knowledge`): a poll thread,
 started in each gunicorn worker after the fork, in the Socket Mode process and in `clock`, picks
 up approved team terms and a new knowledge file; SIGHUP asks for the file check at once. Sent to
-the gunicorn master, SIGHUP is gunicorn's own: it reloads the file itself (`on_reload`), then
-replaces the workers gracefully, the new ones forked with the new file.
+the gunicorn master, SIGHUP reloads the file in the master (`on_reload`, for workers forked
+later) and is passed on to every worker, which reloads in place (`KnowledgeReloadingArbiter`):
+gunicorn's own reload replaced the workers, and a worker shutting down closed connections it had
+accepted but not yet read (the client saw a reset).
 What guards the HTTP requests before Bolt sees them is `bot.http_guard`.
 
 HTTP: gunicorn manages the processes (preload, the hooks below, SIGTERM); each worker is
@@ -211,7 +213,31 @@ def run_gunicorn(application: WSGIApp, options: Mapping[str, Any]) -> None:
         def load(self) -> ASGIApp:
             return front
 
+        def run(self) -> None:
+            try:
+                reloading_arbiter()(self).run()
+            except RuntimeError as error:  # as BaseApplication.run reports it
+                print(f"\nError: {error}\n", file=sys.stderr)
+                sys.exit(1)
+
     Server().run()
+
+
+def reloading_arbiter() -> type:
+    """gunicorn's Arbiter with SIGHUP meaning "reload the knowledge": the master runs its
+    `on_reload` hook and passes the signal on to each worker, which reloads in place. The
+    processes, their sockets and the connections they hold stay as they are."""
+    from gunicorn.arbiter import Arbiter
+
+    class KnowledgeReloadingArbiter(Arbiter):
+        def handle_hup(self) -> None:
+            self.log.info("SIGHUP: reloading the knowledge file in the master and every worker")
+            self.cfg.on_reload(self)
+            for pid in list(self.WORKERS):
+                with contextlib.suppress(ProcessLookupError):  # a worker that just exited
+                    os.kill(pid, signal.SIGHUP)
+
+    return KnowledgeReloadingArbiter
 
 
 def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
@@ -244,7 +270,8 @@ def scheduler_hooks(runtime: Runtime) -> dict[str, Any]:
 
 def reload_knowledge_hook(runtime: Runtime) -> Callable[[Any], None]:
     """gunicorn's `on_reload` hook (the master got SIGHUP): the master loads the knowledge file
-    again before it forks the new workers, which then start with it. No thread in the master."""
+    again, so a worker forked later (one replacing a worker that died) starts with it. No thread
+    in the master."""
 
     def on_reload(server: Any) -> None:
         runtime.live.reload_file()

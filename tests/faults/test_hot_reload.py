@@ -1,7 +1,7 @@
 """Hot reload of the knowledge file in a real `python -m bot serve` (gunicorn, one worker),
 asked over signed HTTP all along: a rewritten file is picked up by the file check, SIGHUP to the
 worker reloads what the check cannot see (same size, mtime and inode) without ending the worker,
-SIGHUP to the master replaces the worker with one on the new file, and no request fails."""
+SIGHUP to the master reaches the worker, which reloads in place, and no request fails."""
 
 from __future__ import annotations
 
@@ -67,7 +67,13 @@ class Asker:
 
     def ask(self) -> str:
         body = p.form_body(p.slash_command("什么是MaaS"))
-        reply = post(f"{self.url}/slack/events", body, signed_headers(SIGNING_SECRET, body, FORM))
+        try:
+            reply = post(
+                f"{self.url}/slack/events", body, signed_headers(SIGNING_SECRET, body, FORM)
+            )
+        except OSError as error:  # a reset or refused connection is a failed request too
+            self.failures.append(repr(error))
+            return ""
         if not reply.ok or "blocks" not in reply.body:
             self.failures.append(f"{reply.status}: {reply.body[:200]}")
             return reply.body
@@ -115,11 +121,12 @@ def test_serve_reloads_the_knowledge_file_without_failing_a_request(
         assert worker_pids(output) == [worker]  # the worker reloaded; it was not replaced
 
         rewrite(knowledge_file, "主进程的解释。", keep_signature=True)
-        process.send_signal(signal.SIGHUP)  # gunicorn's reload: new workers on the new file
+        process.send_signal(signal.SIGHUP)  # passed on to the workers, which reload in place
         eventually(
             lambda: "主进程的解释" in asker.ask(), timeout=DEADLINE, what="SIGHUP to the master"
         )
-        eventually(lambda: len(worker_pids(output)) == 2, timeout=DEADLINE, what="a new worker")
+        # Not gunicorn's own reload: a worker replaced mid-request reset connections it held.
+        assert worker_pids(output) == [worker]
         asker.stop()
         assert asker.answers > 0 and asker.failures == [], asker.failures[:5]
         assert process.poll() is None
