@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import case, delete, distinct, exc, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, distinct, exc, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -479,48 +479,58 @@ class Store:
         can be taken over. `asked` (someone ran `/aigc digest post`): a retry or a day given up
         may be taken over now; the attempts so far still count."""
         now = self.now()
+        if asked:
+            retry_due = DigestPost.status.in_(("retry", "gave_up"))
+        else:
+            retry_due = (DigestPost.status == "retry") & (DigestPost.retry_at <= now)
+        key = {"team_id": team_id, "channel_id": channel_id, "local_date": local_date}
+        return self._claim(
+            "claim the digest",
+            DigestPost,
+            key,
+            claimer,
+            now,
+            also=(DigestPost.status == "failed", retry_due),
+        )
+
+    def _claim(
+        self,
+        what: str,
+        model: type[DigestPost] | type[KnowledgeReport],
+        key: dict[str, object],
+        claimer: str,
+        now: datetime,
+        *,
+        also: Sequence[ColumnElement[bool]] = (),
+    ) -> bool:
+        """The claim row for `key`, inserted, or the existing one taken over when its claim is
+        stale or one of `also` holds: True for exactly one caller across processes (the
+        primary key refuses a second insert; the update's conditions a second take-over)."""
 
         def insert(session: Session) -> None:
-            session.add(
-                DigestPost(
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    local_date=local_date,
-                    status="claimed",
-                    claimed_at=now,
-                    claimed_by=claimer,
-                )
-            )
+            session.add(model(**key, status="claimed", claimed_at=now, claimed_by=claimer))
 
         try:
-            self._transaction("claim the digest", insert)
+            self._transaction(what, insert)
             return True
         except exc.IntegrityError:
             pass
-        if asked:
-            retry_due = [DigestPost.status.in_(("retry", "gave_up"))]
-        else:
-            retry_due = [(DigestPost.status == "retry") & (DigestPost.retry_at <= now)]
 
         def take_over(session: Session) -> bool:
             result = session.execute(
-                update(DigestPost)
+                update(model)
                 .where(
-                    DigestPost.team_id == team_id,
-                    DigestPost.channel_id == channel_id,
-                    DigestPost.local_date == local_date,
+                    *(getattr(model, column) == value for column, value in key.items()),
                     or_(
-                        DigestPost.status == "failed",
-                        (DigestPost.status == "claimed")
-                        & (DigestPost.claimed_at < now - self._stale_claim),
-                        *retry_due,
+                        (model.status == "claimed") & (model.claimed_at < now - self._stale_claim),
+                        *also,
                     ),
                 )
                 .values(status="claimed", claimed_at=now, claimed_by=claimer)
             )
             return result.rowcount == 1
 
-        return self._transaction("claim the digest", take_over)
+        return self._transaction(what, take_over)
 
     def mark_posted(
         self,
@@ -1128,41 +1138,14 @@ class Store:
         exactly one caller across processes. A stale claim (its process died) and a retry
         whose time has come can be taken over; a sent or given-up report never."""
         now = self.now()
-
-        def insert(session: Session) -> None:
-            session.add(
-                KnowledgeReport(
-                    team_id=team_id,
-                    local_date=local_date,
-                    status="claimed",
-                    claimed_at=now,
-                    claimed_by=claimer,
-                )
-            )
-
-        try:
-            self._transaction("claim the knowledge report", insert)
-            return True
-        except exc.IntegrityError:
-            pass
-
-        def take_over(session: Session) -> bool:
-            result = session.execute(
-                update(KnowledgeReport)
-                .where(
-                    KnowledgeReport.team_id == team_id,
-                    KnowledgeReport.local_date == local_date,
-                    or_(
-                        (KnowledgeReport.status == "claimed")
-                        & (KnowledgeReport.claimed_at < now - self._stale_claim),
-                        (KnowledgeReport.status == "retry") & (KnowledgeReport.retry_at <= now),
-                    ),
-                )
-                .values(status="claimed", claimed_at=now, claimed_by=claimer)
-            )
-            return result.rowcount == 1
-
-        return self._transaction("claim the knowledge report", take_over)
+        return self._claim(
+            "claim the knowledge report",
+            KnowledgeReport,
+            {"team_id": team_id, "local_date": local_date},
+            claimer,
+            now,
+            also=((KnowledgeReport.status == "retry") & (KnowledgeReport.retry_at <= now),),
+        )
 
     def mark_report_sent(self, team_id: str, local_date: date, claimer: str, sent_to: int) -> bool:
         """The report went to `sent_to` editors (0: nothing to report). False if `claimer`
