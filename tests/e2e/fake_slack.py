@@ -234,15 +234,21 @@ def block_kit_errors(blocks: Any, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[
     return errors
 
 
-def view_errors(view: Any) -> list[str]:
-    """Why views.publish would refuse this view (slack_sdk's View model and its blocks)."""
+def _view_object(view: Any) -> dict | str:
+    """The view as Slack reads it (an object, or JSON text of one), else why it is refused."""
     if isinstance(view, str):
         try:
             view = json.loads(view)
         except ValueError:
-            return ["view is not valid JSON"]
-    if not isinstance(view, dict):
-        return ["view must be an object"]
+            return "view is not valid JSON"
+    return view if isinstance(view, dict) else "view must be an object"
+
+
+def view_errors(view: Any) -> list[str]:
+    """Why views.publish would refuse this view (slack_sdk's View model and its blocks)."""
+    view = _view_object(view)
+    if isinstance(view, str):
+        return [view]
     if view.get("type") != "home":
         return ["views.publish takes a home view"]
     try:
@@ -258,13 +264,9 @@ def _input_blocks(view: dict) -> list[dict]:
 
 def modal_errors(view: Any) -> list[str]:
     """Why views.open / views.push / views.update would refuse this view."""
+    view = _view_object(view)
     if isinstance(view, str):
-        try:
-            view = json.loads(view)
-        except ValueError:
-            return ["view is not valid JSON"]
-    if not isinstance(view, dict):
-        return ["view must be an object"]
+        return [view]
     if view.get("type") != "modal":
         return ["a modal's type must be modal"]
     errors = []
