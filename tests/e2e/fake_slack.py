@@ -366,6 +366,17 @@ class Shown:
         """Its text and blocks as one string, for assertions on what it says."""
         return self.text + "\n" + json.dumps(self.blocks, ensure_ascii=False)
 
+    def button_value(self, action_id: str) -> str:
+        """The value of its one button `action_id` (what a press sends back)."""
+        (value,) = [
+            element["value"]
+            for block in self.blocks
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["action_id"] == action_id
+        ]
+        return value
+
 
 @dataclass
 class ResponseUrl:
@@ -518,6 +529,15 @@ class FakeSlack:
         with self._changed:
             stack = self._stacks.get(user) or []
             return self._views[stack[-1]].view if stack else None
+
+    def wait_modal(self, user: str, callback_id: str, timeout: float = 5.0) -> dict:
+        """Wait until the modal on top of `user`'s stack is `callback_id`; that view."""
+        self.wait_until(
+            lambda: (self.open_view(user) or {}).get("callback_id") == callback_id,
+            timeout,
+            f"{callback_id} open for {user}",
+        )
+        return self.open_view(user) or {}
 
     def view_errors_shown(self, user: str) -> dict:
         """The inline errors the top modal of `user` shows (block id -> message)."""

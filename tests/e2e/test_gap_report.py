@@ -110,14 +110,6 @@ def press_in_dm(running: Running, slack: FakeSlack, user: str, dm: Shown, action
     assert reply.status == 200, reply.body
 
 
-def wait_modal(slack: FakeSlack, user: str) -> dict:
-    slack.wait_until(
-        lambda: (slack.open_view(user) or {}).get("callback_id") == tb.SUGGEST_VIEW,
-        what=f"the suggest modal open for {user}",
-    )
-    return slack.open_view(user) or {}
-
-
 def initial(modal: dict, block_id: str) -> str | None:
     (block,) = [x for x in modal["blocks"] if x.get("block_id") == block_id]
     return block["element"].get("initial_value")
@@ -153,7 +145,7 @@ def test_editors_get_the_report_and_its_buttons_open_the_filled_in_modal(
 
     dm = report_dm(slack, EDITOR)
     press_in_dm(running, slack, EDITOR, dm, b.TEACH_ACTION, lambda v: v.get("q") == TOPIC)
-    modal = wait_modal(slack, EDITOR)
+    modal = slack.wait_modal(EDITOR, tb.SUGGEST_VIEW)
     assert modal["title"]["text"] == m.SUGGEST_TITLE["zh"]
     assert initial(modal, "zh") == TOPIC
     definition = "向量数据库按向量相似度存储和检索数据，常用于检索增强生成（RAG）。"
@@ -168,7 +160,7 @@ def test_editors_get_the_report_and_its_buttons_open_the_filled_in_modal(
     english = report_dm(slack, GROUP_EDITOR)
     press_in_dm(running, slack, GROUP_EDITOR, english, b.TEACH_ACTION,
                 lambda v: v.get("q") == ENGLISH_TOPIC)  # fmt: skip
-    modal = wait_modal(slack, GROUP_EDITOR)
+    modal = slack.wait_modal(GROUP_EDITOR, tb.SUGGEST_VIEW)
     assert modal["title"]["text"] == m.SUGGEST_TITLE["en"]
     assert initial(modal, "en") == ENGLISH_TOPIC
 

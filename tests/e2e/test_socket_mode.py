@@ -107,13 +107,7 @@ def ask(socket_mode: FakeSocketMode, slack: FakeSlack, question: str) -> Shown:
 
 
 def press(socket_mode: FakeSocketMode, slack: FakeSlack, message: Shown, action_id: str) -> Ack:
-    (value,) = [
-        e["value"]
-        for block in message.blocks
-        if block["type"] == "actions"
-        for e in block["elements"]
-        if e["action_id"] == action_id
-    ]
+    value = message.button_value(action_id)
     url = slack.response_url(f"socket-press{next(_ids)}", channel=p.CHANNEL, user=ASKER)
     payload = p.block_action(action_id, value, response_url=url, ephemeral=message.ephemeral)
     payload["trigger_id"] = slack.trigger(ASKER)

@@ -113,13 +113,7 @@ def press(
     running: Running, slack: FakeSlack, message: Shown, action_id: str, user: str = ASKER
 ) -> None:
     """`user` presses the button `action_id` of `message` (their own, or one everyone sees)."""
-    (value,) = [
-        e["value"]
-        for block in message.blocks
-        if block["type"] == "actions"
-        for e in block["elements"]
-        if e["action_id"] == action_id
-    ]
+    value = message.button_value(action_id)
     url = slack.response_url(f"press{next(_ids)}", channel=p.CHANNEL, user=user, source=message)
     payload = p.block_action(action_id, value, response_url=url, ephemeral=message.ephemeral)
     payload["user"] = {**payload["user"], "id": user}
@@ -143,14 +137,6 @@ def open_home(running: Running, slack: FakeSlack, user: str) -> dict:
     return home
 
 
-def wait_modal(slack: FakeSlack, user: str, callback_id: str) -> dict:
-    slack.wait_until(
-        lambda: (slack.open_view(user) or {}).get("callback_id") == callback_id,
-        what=f"{callback_id} open for {user}",
-    )
-    return slack.open_view(user) or {}
-
-
 def wait_dm(slack: FakeSlack, user: str, words: str) -> Shown:
     """Wait for the app's DM to `user` that says `words`."""
     slack.wait_until(
@@ -169,7 +155,7 @@ def teach_new_term(running: Running, slack: FakeSlack) -> int:
     no_answer = ask(running, slack, f"什么是{NEW_TERM}")
     assert m.NO_ANSWER["zh"].split("，")[0] in no_answer.content
     press(running, slack, no_answer, b.TEACH_ACTION)
-    modal = wait_modal(slack, ASKER, tb.SUGGEST_VIEW)
+    modal = slack.wait_modal(ASKER, tb.SUGGEST_VIEW)
     assert modal["title"]["text"] == m.SUGGEST_TITLE["zh"]
     (zh_input,) = [x for x in modal["blocks"] if x.get("block_id") == "zh"]
     assert zh_input["element"]["initial_value"] == NEW_TERM  # the question's words
@@ -210,7 +196,7 @@ def review_buttons(home: dict) -> dict[int, list[str]]:
 def test_thumbs_down_leads_to_a_suggested_correction(running, slack, knowledge):
     answer = ask(running, slack, "什么是MaaS")
     press(running, slack, answer, b.VOTE_DOWN_ACTION)
-    feedback = wait_modal(slack, ASKER, tb.FEEDBACK_VIEW)
+    feedback = slack.wait_modal(ASKER, tb.FEEDBACK_VIEW)
     assert "模型即服务" in json.dumps(feedback, ensure_ascii=False)
     eventually(
         lambda: (
@@ -252,7 +238,7 @@ def test_a_vote_on_a_thread_reply_is_thanked_to_the_voter_alone(running, slack):
     assert reply.blocks == slack.seen_by(ASKER, p.CHANNEL)[0].blocks
     # Changing one's mind: 👎 replaces the 👍.
     press(running, slack, reply, b.VOTE_DOWN_ACTION, user=BYSTANDER)
-    wait_modal(slack, BYSTANDER, tb.FEEDBACK_VIEW)
+    slack.wait_modal(BYSTANDER, tb.FEEDBACK_VIEW)
     eventually(
         lambda: [(v.up, v.down) for v in running.store.vote_counts(p.TEAM)] == [(0, 1)],
         what="the vote changed",
@@ -317,7 +303,7 @@ def test_edit_then_approve_makes_the_edited_term_live(running, slack):
     suggestion = teach_new_term(running, slack)
     open_home(running, slack, EDITOR)
     send(running, p.interactive_body(slack.press_in_view(EDITOR, tb.EDIT_ACTION)))
-    modal = wait_modal(slack, EDITOR, tb.SUGGEST_VIEW)
+    modal = slack.wait_modal(EDITOR, tb.SUGGEST_VIEW)
     assert modal["title"]["text"] == m.EDIT_TITLE["zh"]
     assert f"<@{ASKER}>" in json.dumps(modal)
     edited = DEFINITION.replace("方法", "技巧")
@@ -339,7 +325,7 @@ def test_approving_what_no_longer_passes_opens_the_edit_modal(running, slack):
     wait_dm(slack, ASKER, "审核通过")
     slack.wait_until(lambda: review_buttons(slack.home_of(EDITOR) or {}).keys() == {second})
     send(running, p.interactive_body(slack.press_in_view(EDITOR, tb.APPROVE_ACTION)))
-    modal = wait_modal(slack, EDITOR, tb.SUGGEST_VIEW)  # its name is taken now
+    modal = slack.wait_modal(EDITOR, tb.SUGGEST_VIEW)  # its name is taken now
     assert modal["title"]["text"] == m.EDIT_TITLE["zh"]
     refused = submit(running, slack, EDITOR)
     assert refused["response_action"] == "errors" and "zh" in refused["errors"]
@@ -350,7 +336,7 @@ def test_a_rejected_suggestion_never_answers(running, slack):
     suggestion = teach_new_term(running, slack)
     open_home(running, slack, EDITOR)
     send(running, p.interactive_body(slack.press_in_view(EDITOR, tb.REJECT_ACTION)))
-    wait_modal(slack, EDITOR, tb.REJECT_VIEW)
+    slack.wait_modal(EDITOR, tb.REJECT_VIEW)
     assert submit(running, slack, EDITOR, {tb.REASON_BLOCK: "和“提示工程”重复 <!channel>"}) == {}
     dm = wait_dm(slack, ASKER, "没有通过")
     assert "和“提示工程”重复" in dm.content and "<!channel>" not in dm.content
@@ -381,7 +367,7 @@ def test_people_who_are_not_editors_see_no_queue_and_cannot_approve(running, sla
 def test_vote_counts_show_in_stats_and_the_editors_home(running, slack):
     answer = ask(running, slack, "什么是MaaS")
     press(running, slack, answer, b.VOTE_DOWN_ACTION)
-    wait_modal(slack, ASKER, tb.FEEDBACK_VIEW)
+    slack.wait_modal(ASKER, tb.FEEDBACK_VIEW)
     eventually(lambda: running.store.vote_counts(p.TEAM), what="the vote")
     stats = ask(running, slack, "stats")
     assert m.STATS_VOTES in stats.content and "👎 1" in stats.content

@@ -206,13 +206,7 @@ def ask(server: Server, slack: FakeSlack, question: str, user: str = ASKER) -> S
 
 def press(server: Server, slack: FakeSlack, message: Shown, action_id: str) -> None:
     """The asker presses the button `action_id` under `message` (their private answer)."""
-    (value,) = [
-        e["value"]
-        for block in message.blocks
-        if block["type"] == "actions"
-        for e in block["elements"]
-        if e["action_id"] == action_id
-    ]
+    value = message.button_value(action_id)
     url = slack.response_url(f"press{next(_ids)}", channel=p.CHANNEL, user=ASKER, source=message)
     payload = p.block_action(action_id, value, response_url=url, ephemeral=message.ephemeral)
     payload["trigger_id"] = slack.trigger(ASKER)
@@ -233,14 +227,6 @@ def open_home(server: Server, slack: FakeSlack, user: str) -> dict:
     home = slack.home_of(user)
     assert home is not None
     return home
-
-
-def wait_modal(slack: FakeSlack, user: str, callback_id: str) -> dict:
-    slack.wait_until(
-        lambda: (slack.open_view(user) or {}).get("callback_id") == callback_id,
-        what=f"{callback_id} open for {user}",
-    )
-    return slack.open_view(user) or {}
 
 
 def wait_dm(slack: FakeSlack, user: str, *words: str) -> Shown:
@@ -272,7 +258,7 @@ def teach(server: Server, slack: FakeSlack, store: Store, zh: str, definition: s
     no_answer = ask(server, slack, f"什么是{zh}")
     assert b.TEACH_ACTION in no_answer.content, no_answer.content
     press(server, slack, no_answer, b.TEACH_ACTION)
-    wait_modal(slack, ASKER, tb.SUGGEST_VIEW)
+    slack.wait_modal(ASKER, tb.SUGGEST_VIEW)
     values = {"zh": zh, "definition": definition, "theme": THEMES[1]}
     assert submit(server, slack, ASKER, values) == {}
     wait_dm(slack, ASKER, "等待编辑审核", f"：{zh}）")
@@ -339,7 +325,7 @@ def test_a_thumbs_down_correction_approved_on_server_1_answers_on_server_2(serve
     assert not answers_with(second, slack, "什么是MaaS", better)  # server 2 holds the old one
     answer = ask(first, slack, "什么是MaaS")
     press(first, slack, answer, b.VOTE_DOWN_ACTION)
-    wait_modal(slack, ASKER, tb.FEEDBACK_VIEW)
+    slack.wait_modal(ASKER, tb.FEEDBACK_VIEW)
     update = submit(first, slack, ASKER, {tb.MORE_BLOCK: [tb.SUGGEST_OPTION]})
     assert update["response_action"] == "update"
     assert (slack.open_view(ASKER) or {})["title"]["text"] == m.CORRECT_TITLE["zh"]
@@ -387,7 +373,7 @@ def test_a_rejected_suggestion_never_answers_on_either_server(servers, slack):
     )
     refused = teach(first, slack, servers.store, rejected_term, rejected)
     review(first, slack, refused, tb.REJECT_ACTION)
-    wait_modal(slack, EDITOR, tb.REJECT_VIEW)
+    slack.wait_modal(EDITOR, tb.REJECT_VIEW)
     assert submit(first, slack, EDITOR, {tb.REASON_BLOCK: "解释不准确"}) == {}
     reason = m.SUGGESTION_REJECTED_DM["zh"].format(
         id=refused, name=rejected_term, editor=EDITOR, reason="解释不准确"
